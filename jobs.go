@@ -1,0 +1,59 @@
+package roundtable
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// CleanupArgs is the periodic job that deletes expired grants and keys:
+// OAuth codes past their lifetime, idempotency keys older than a day and
+// expired login sessions.
+type CleanupArgs struct{}
+
+// Kind names the job in the queue.
+func (CleanupArgs) Kind() string { return "cleanup" }
+
+type cleanupWorker struct {
+	river.WorkerDefaults[CleanupArgs]
+	store *Store
+}
+
+func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) error {
+	return w.store.Cleanup(ctx)
+}
+
+// Cleanup deletes expired OAuth codes, old idempotency keys and expired
+// sessions.
+func (s *Store) Cleanup(ctx context.Context) error {
+	now := s.Now()
+	for _, q := range []struct {
+		sql string
+		arg time.Time
+	}{
+		{`DELETE FROM oauth_codes WHERE expires_at < $1`, now},
+		{`DELETE FROM idempotency_keys WHERE created_at < $1`, now.Add(-idempotencyWindow)},
+		{`DELETE FROM sessions WHERE expiry < $1`, now},
+	} {
+		if _, err := s.pool.Exec(ctx, q.sql, q.arg); err != nil {
+			return fmt.Errorf("cleanup: %w", err)
+		}
+	}
+	return nil
+}
+
+// AddWorkers registers the domain's job workers.
+func (s *Store) AddWorkers(w *river.Workers) {
+	river.AddWorker(w, &cleanupWorker{store: s})
+}
+
+// PeriodicJobs returns the domain's recurring jobs.
+func PeriodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+	}
+}

@@ -1,0 +1,95 @@
+package roundtable
+
+import (
+	"context"
+	"fmt"
+)
+
+// HomeTimeline returns the statuses of the member and of the accounts it
+// follows that it may see, newest first.
+func (s *Store) HomeTimeline(ctx context.Context, viewerID string, p Page) ([]*Status, error) {
+	p = p.clamp(20, 40)
+	where, order, args := p.sql("s.id", 2)
+	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
+		WHERE (s.account_id = $1 OR s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted))
+		AND `+visibleTo("$1")+where+order, append([]any{viewerID}, args...)...)
+}
+
+// PublicTimelineFilter narrows the public timeline.
+type PublicTimelineFilter struct {
+	Local  bool // only this instance's statuses
+	Remote bool // only other instances' statuses
+}
+
+// PublicTimeline returns public statuses, newest first.
+func (s *Store) PublicTimeline(ctx context.Context, viewerID string, f PublicTimelineFilter, p Page) ([]*Status, error) {
+	p = p.clamp(20, 40)
+	where, order, args := p.sql("s.id", 1)
+	cond := ""
+	switch {
+	case f.Local && !f.Remote:
+		cond = " AND s.local"
+	case f.Remote && !f.Local:
+		cond = " AND NOT s.local"
+	}
+	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
+		WHERE s.visibility = 'public'`+cond+where+order, args...)
+}
+
+// TagTimeline returns public statuses with hashtag name, newest first.
+func (s *Store) TagTimeline(ctx context.Context, viewerID, name string, local bool, p Page) ([]*Status, error) {
+	p = p.clamp(20, 40)
+	where, order, args := p.sql("s.id", 3)
+	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
+		JOIN status_tags t ON t.status_id = s.id AND lower(t.name) = lower($1)
+		WHERE s.visibility = 'public' AND ($2 = false OR s.local)`+where+order,
+		append([]any{name, local}, args...)...)
+}
+
+// AccountStatusFilter narrows an account's statuses.
+type AccountStatusFilter struct {
+	ExcludeReplies bool
+	Tagged         string
+}
+
+// AccountStatuses returns the statuses of accountID that viewerID may see,
+// newest first.
+func (s *Store) AccountStatuses(ctx context.Context, accountID, viewerID string, f AccountStatusFilter, p Page) ([]*Status, error) {
+	if _, err := s.Account(ctx, accountID); err != nil {
+		return nil, err
+	}
+	p = p.clamp(20, 40)
+	where, order, args := p.sql("s.id", 4)
+	if f.ExcludeReplies {
+		// Mastodon keeps self-replies (threads) when replies are excluded.
+		where += " AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)"
+	}
+	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
+		WHERE s.account_id = $1 AND `+visibleTo("$2")+`
+		AND ($3 = '' OR EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND lower(t.name) = lower($3)))`+where+order,
+		append([]any{accountID, nullable(viewerID), f.Tagged}, args...)...)
+}
+
+// Statuses returns the statuses with the given ids that viewerID may see,
+// in the order of ids.
+func (s *Store) Statuses(ctx context.Context, ids []string, viewerID string) ([]*Status, error) {
+	if len(ids) == 0 {
+		return []*Status{}, nil
+	}
+	sts, err := s.statusList(ctx, viewerID, Page{}, `SELECT `+statusColumns+` FROM statuses s
+		WHERE s.id = ANY($1) AND `+visibleTo("$2"), ids, nullable(viewerID))
+	if err != nil {
+		return nil, fmt.Errorf("statuses by id: %w", err)
+	}
+	byID := map[string]*Status{}
+	for _, st := range sts {
+		byID[st.ID] = st
+	}
+	out := make([]*Status, 0, len(sts))
+	for _, id := range ids {
+		if st, ok := byID[id]; ok {
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}

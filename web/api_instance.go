@@ -1,0 +1,178 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/roundtable-fed/roundtable"
+)
+
+// versionString is what the instance answers as its Mastodon API version:
+// the Mastodon version whose API it implements, then its own.
+func (s *Server) versionString() string {
+	return "4.2.0 (compatible; Roundtable " + s.cfg.Version + ")"
+}
+
+func (s *Server) statusLimits() map[string]any {
+	return map[string]any{
+		"max_characters":              s.store.Limits().MaxCharacters,
+		"max_media_attachments":       4,
+		"characters_reserved_per_url": 23,
+		"supported_mime_types":        []string{roundtable.ContentPlain, roundtable.ContentMarkdown},
+	}
+}
+
+var pollLimits = map[string]any{
+	"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300, "max_expiration": 2629746,
+}
+
+var mediaLimits = map[string]any{
+	"supported_mime_types": []string{"image/jpeg", "image/png", "image/gif", "image/webp"},
+	"image_size_limit":     16777216, "image_matrix_limit": 33177600,
+	"video_size_limit": 0, "video_frame_rate_limit": 0, "video_matrix_limit": 0,
+}
+
+func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) {
+	mode, err := s.store.RegistrationMode(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	users, err := s.store.CountMembers(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	media := map[string]any{"description_limit": 1500}
+	for k, v := range mediaLimits {
+		media[k] = v
+	}
+	streaming := "wss://" + s.links.Domain()
+	if !s.cfg.Secure {
+		streaming = "ws://" + s.links.Domain()
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"domain":      s.links.Domain(),
+		"title":       s.cfg.Name,
+		"version":     s.versionString(),
+		"source_url":  "https://github.com/roundtable-fed/roundtable",
+		"description": s.description(),
+		"usage":       map[string]any{"users": map[string]int{"active_month": users}},
+		"thumbnail":   map[string]any{"url": s.links.Header(), "blurhash": nil, "versions": map[string]any{}},
+		"icon":        []any{},
+		"languages":   []string{"en", "fr"},
+		"configuration": map[string]any{
+			"urls": map[string]any{"streaming": streaming, "status": nil, "about": s.links.Base + "/about",
+				"privacy_policy": nil, "terms_of_service": nil},
+			"vapid": map[string]any{"public_key": ""},
+			"accounts": map[string]any{"max_featured_tags": 0, "max_pinned_statuses": 0, "max_display_name_length": 30,
+				"max_note_length": 500, "max_profile_fields": 0, "profile_field_name_limit": 255, "profile_field_value_limit": 255},
+			"statuses":          s.statusLimits(),
+			"media_attachments": media,
+			"polls":             pollLimits,
+			"translation":       map[string]any{"enabled": false},
+		},
+		"registrations": map[string]any{"enabled": mode != roundtable.RegistrationsClosed,
+			"approval_required": mode == roundtable.RegistrationsApproval, "message": nil, "url": nil},
+		"api_versions": map[string]int{"mastodon": 1},
+		"contact":      map[string]any{"email": "", "account": nil},
+		"rules":        []any{},
+	})
+}
+
+func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) {
+	mode, err := s.store.RegistrationMode(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	users, err := s.store.CountMembers(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	streaming := "wss://" + s.links.Domain()
+	if !s.cfg.Secure {
+		streaming = "ws://" + s.links.Domain()
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"uri":               s.links.Domain(),
+		"title":             s.cfg.Name,
+		"short_description": s.description(),
+		"description":       s.description(),
+		"email":             "",
+		"version":           s.versionString(),
+		"urls":              map[string]string{"streaming_api": streaming},
+		"stats":             map[string]int{"user_count": users, "status_count": 0, "domain_count": 0},
+		"thumbnail":         s.links.Header(),
+		"languages":         []string{"en", "fr"},
+		"registrations":     mode != roundtable.RegistrationsClosed,
+		"approval_required": mode == roundtable.RegistrationsApproval,
+		"invites_enabled":   false,
+		"configuration": map[string]any{
+			"accounts":          map[string]int{"max_featured_tags": 0},
+			"statuses":          s.statusLimits(),
+			"media_attachments": mediaLimits,
+			"polls":             pollLimits,
+		},
+		"contact_account": nil,
+		"rules":           []any{},
+		"max_toot_chars":  s.store.Limits().MaxCharacters,
+	})
+}
+
+func (s *Server) description() string {
+	return s.cfg.Name + " is a Roundtable instance: a place for consultations in a safe space, open to the fediverse."
+}
+
+func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
+	p, err := readParams(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	na := roundtable.NewApp{Name: p.get("client_name"), Website: p.get("website"), Scopes: p.get("scopes")}
+	for _, u := range p.list("redirect_uris") {
+		// A string may hold several URIs, one per line or space-separated.
+		na.RedirectURIs = append(na.RedirectURIs, strings.Fields(u)...)
+	}
+	app, secret, err := s.store.CreateApp(r.Context(), na)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := appEntity(app)
+	out["client_id"] = app.ClientID
+	out["client_secret"] = secret
+	out["client_secret_expires_at"] = 0
+	writeJSON(w, http.StatusOK, out)
+}
+
+func appEntity(app *roundtable.App) map[string]any {
+	redirect := ""
+	for i, u := range app.RedirectURIs {
+		if i > 0 {
+			redirect += "\n"
+		}
+		redirect += u
+	}
+	return map[string]any{
+		"id": app.ID, "name": app.Name, "website": app.Website, "scopes": app.Scopes,
+		"redirect_uri": redirect, "redirect_uris": app.RedirectURIs,
+		"vapid_key": "",
+	}
+}
+
+func (s *Server) verifyApp(w http.ResponseWriter, r *http.Request) {
+	c := callerFrom(r.Context())
+	if c == nil || c.token.AppID == nil {
+		s.writeError(w, r, errInvalidToken)
+		return
+	}
+	app, err := s.store.AppByID(r.Context(), *c.token.AppID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, appEntity(app))
+}

@@ -1,0 +1,264 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+
+	"github.com/roundtable-fed/roundtable"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed locales/*.json
+var localeFS embed.FS
+
+// pages holds the parsed templates, one set per page, and the message
+// catalogues.
+type pages struct {
+	sets   map[string]*template.Template
+	bundle *i18n.Bundle
+}
+
+func loadPages() (*pages, error) {
+	bundle := i18n.NewBundle(language.English)
+	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
+	files, err := fs.Glob(localeFS, "locales/*.json")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if _, err := bundle.LoadMessageFileFS(localeFS, f); err != nil {
+			return nil, fmt.Errorf("load %s: %w", f, err)
+		}
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{sets: map[string]*template.Template{}, bundle: bundle}
+	for _, n := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New(name).Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
+			ParseFS(templateFS, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", name, err)
+		}
+		p.sets[name] = t
+	}
+	return p, nil
+}
+
+// localizer picks the reader's language: ?lang= first, then the
+// Accept-Language header.
+func (p *pages) localizer(r *http.Request) (*i18n.Localizer, string) {
+	lang := r.URL.Query().Get("lang")
+	accept := r.Header.Get("Accept-Language")
+	tags, _, _ := language.ParseAcceptLanguage(accept)
+	if t, err := language.Parse(lang); err == nil {
+		tags = append([]language.Tag{t}, tags...)
+	}
+	matcher := language.NewMatcher(p.bundle.LanguageTags())
+	_, idx, _ := matcher.Match(tags...)
+	chosen := p.bundle.LanguageTags()[idx]
+	base, _ := chosen.Base()
+	return i18n.NewLocalizer(p.bundle, chosen.String()), base.String()
+}
+
+// translate returns the message id in the localizer's language, filling
+// in pairs of template data ("Name", value, …).
+func translate(l *i18n.Localizer, id string, pairs ...any) string {
+	data := map[string]any{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		data[fmt.Sprint(pairs[i])] = pairs[i+1]
+	}
+	msg, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil {
+		return id
+	}
+	return msg
+}
+
+// render writes the page name with data, adding what every page shows.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data map[string]any) {
+	set, ok := s.pages.sets[name]
+	if !ok {
+		s.log.ErrorContext(r.Context(), "no such template", "name", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	l, lang := s.pages.localizer(r)
+	t, err := set.Clone()
+	if err == nil {
+		t = t.Funcs(template.FuncMap{"t": func(id string, pairs ...any) string { return translate(l, id, pairs...) }})
+	}
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["Instance"] = s.cfg.Name
+	data["Lang"] = lang
+	data["Version"] = s.cfg.Version
+	if _, ok := data["Viewer"]; !ok {
+		data["Viewer"] = s.sessionMember(r)
+	}
+	var buf bytes.Buffer
+	if err == nil {
+		err = t.ExecuteTemplate(&buf, "layout", data)
+	}
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "render page", "name", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", lang)
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// pageError renders an error page for err.
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := http.StatusInternalServerError, "error.internal"
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+		status, msg = ae.status, ae.message
+	case errors.Is(err, roundtable.ErrNotFound):
+		status, msg = http.StatusNotFound, "error.not_found"
+	case errors.Is(err, roundtable.ErrForbidden):
+		status, msg = http.StatusForbidden, "error.forbidden"
+	default:
+		s.log.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "err", err)
+	}
+	s.render(w, r, status, "error", map[string]any{"Message": msg})
+}
+
+// pageStatus is a status as pages show it.
+type pageStatus struct {
+	URL         string
+	CreatedAt   string
+	SpoilerText string
+	Content     template.HTML
+	Account     pageAccount
+}
+
+// pageAccount is an account as pages show it.
+type pageAccount struct {
+	Username       string
+	DisplayName    string
+	Acct           string
+	Note           template.HTML
+	StatusesCount  int
+	FollowersCount int
+	FollowingCount int
+}
+
+func (s *Server) pageAccount(a *roundtable.Account) pageAccount {
+	return pageAccount{Username: a.Username, DisplayName: a.DisplayName, Acct: a.Acct(),
+		// Notes are sanitised when stored.
+		Note:          template.HTML(a.Note), //nolint:gosec
+		StatusesCount: a.StatusesCount, FollowersCount: a.FollowersCount, FollowingCount: a.FollowingCount}
+}
+
+func (s *Server) pageStatuses(sts []*roundtable.Status) []pageStatus {
+	out := make([]pageStatus, 0, len(sts))
+	for _, st := range sts {
+		if st.Account == nil {
+			continue
+		}
+		out = append(out, pageStatus{
+			URL: s.links.StatusURL(st.Account.Username, st.ID), CreatedAt: apiTime(st.CreatedAt), SpoilerText: st.SpoilerText,
+			// Content is sanitised when stored.
+			Content: template.HTML(st.Content), //nolint:gosec
+			Account: s.pageAccount(st.Account),
+		})
+	}
+	return out
+}
+
+func (s *Server) homePage(w http.ResponseWriter, r *http.Request) {
+	sts, err := s.store.PublicTimeline(r.Context(), "", roundtable.PublicTimelineFilter{Local: true}, roundtable.Page{Limit: 20})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "home", map[string]any{"Statuses": s.pageStatuses(sts)})
+}
+
+func (s *Server) aboutPage(w http.ResponseWriter, r *http.Request) {
+	mode, err := s.store.RegistrationMode(r.Context())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	n, err := s.store.CountMembers(r.Context())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "about", map[string]any{"Mode": string(mode), "Members": n})
+}
+
+func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
+	a, err := s.store.AccountByAcct(r.Context(), chi.URLParam(r, "username"), s.links.Domain())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	viewer := ""
+	if m := s.sessionMember(r); m != nil {
+		viewer = m.ID
+	}
+	sts, err := s.store.AccountStatuses(r.Context(), a.ID, viewer, roundtable.AccountStatusFilter{}, roundtable.Page{Limit: 20})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "profile", map[string]any{"Account": s.pageAccount(a), "Statuses": s.pageStatuses(sts)})
+}
+
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
+	viewer := ""
+	if m := s.sessionMember(r); m != nil {
+		viewer = m.ID
+	}
+	st, err := s.store.Status(r.Context(), chi.URLParam(r, "id"), viewer)
+	if err == nil && !strings.EqualFold(st.Account.Username, chi.URLParam(r, "username")) {
+		err = roundtable.ErrNotFound
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	anc, desc, err := s.store.Context(r.Context(), st.ID, viewer)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	thread := append(append(anc, st), desc...)
+	s.render(w, r, http.StatusOK, "status", map[string]any{"Statuses": s.pageStatuses(thread)})
+}
+
+func (s *Server) tagPage(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "name")
+	sts, err := s.store.TagTimeline(r.Context(), "", name, false, roundtable.Page{Limit: 20})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "tag", map[string]any{"Tag": name, "Statuses": s.pageStatuses(sts)})
+}
