@@ -1,0 +1,153 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/roundtable-fed/roundtable"
+)
+
+func TestHomeAndAboutPages(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	_, tok := in.member("emeka")
+	wantStatus(t, in.postJSON("/api/v1/statuses", tok, map[string]any{"status": "Security means <i>water</i> to me"}), 200)
+
+	r := in.get("/", "")
+	wantStatus(t, r, 200)
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Fatalf("home Content-Type %q", ct)
+	}
+	body := string(r.Body)
+	if !strings.Contains(body, "Security means &lt;i&gt;water&lt;/i&gt; to me") {
+		t.Errorf("home page lacks the public post, escaped: %s", body)
+	}
+	if strings.Contains(body, "<i>water") {
+		t.Error("home page shows raw HTML from a post")
+	}
+
+	req, _ := http.NewRequest("GET", in.URL+"/about", nil)
+	req.Header.Set("Accept-Language", "fr-CA,fr;q=0.9,en;q=0.5")
+	r = in.send(http.DefaultClient, req)
+	wantStatus(t, r, 200)
+	if !strings.Contains(string(r.Body), "À propos de Test") || r.Header.Get("Content-Language") != "fr" {
+		t.Errorf("about page in French: %s", r.Body)
+	}
+}
+
+func TestSignupLoginLogout(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	c := browser(t)
+
+	r := in.form(c, "/signup", url.Values{"username": {"fatima"}, "email": {"fatima@example.org"}, "password": {"long enough"}})
+	wantStatus(t, r, 303)
+	// Signed in at once: the home page names her.
+	req, _ := http.NewRequest("GET", in.URL+"/", nil)
+	r = in.send(c, req)
+	if !strings.Contains(string(r.Body), "Signed in as fatima") {
+		t.Fatalf("not signed in after sign-up: %s", r.Body)
+	}
+	// The same name again is refused, with the form kept and no password.
+	r = in.form(browser(t), "/signup", url.Values{"username": {"Fatima"}, "email": {"other@example.org"}, "password": {"long enough"}})
+	wantStatus(t, r, 422)
+	if !strings.Contains(string(r.Body), "That username is taken.") {
+		t.Errorf("duplicate sign-up: %s", r.Body)
+	}
+	// A short password names the field.
+	r = in.form(browser(t), "/signup", url.Values{"username": {"gita"}, "email": {"gita@example.org"}, "password": {"short"}})
+	wantStatus(t, r, 422)
+	if !strings.Contains(string(r.Body), "password: must be 8 to 256 characters") {
+		t.Errorf("short password: %s", r.Body)
+	}
+
+	wantStatus(t, in.form(c, "/logout", nil), 303)
+	req, _ = http.NewRequest("GET", in.URL+"/", nil)
+	if r = in.send(c, req); strings.Contains(string(r.Body), "Signed in as") {
+		t.Fatal("still signed in after sign-out")
+	}
+	r = in.form(c, "/login", url.Values{"username": {"fatima"}, "password": {"wrong password"}})
+	wantStatus(t, r, 401)
+	r = in.form(c, "/login", url.Values{"username": {"fatima@example.org"}, "password": {"long enough"}, "next": {"https://evil.example/"}})
+	wantStatus(t, r, 303)
+	if loc := r.Header.Get("Location"); loc != "/" {
+		t.Errorf("login redirected off-site to %q", loc)
+	}
+}
+
+func TestSignupApprovalRequired(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	ctx := context.Background()
+	admin, err := in.Store.CreateMember(ctx, roundtable.NewMember{Username: "root", Email: "root@example.org",
+		Password: "admin password", Role: roundtable.RoleAdmin, Approved: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac := browser(t)
+	wantStatus(t, in.form(ac, "/login", url.Values{"username": {"root"}, "password": {"admin password"}}), 303)
+	r := in.form(ac, "/admin/registrations", url.Values{"mode": {"approval"}})
+	wantStatus(t, r, 200)
+
+	r = in.get("/api/v2/instance", "")
+	if reg := r.Object(t)["registrations"].(map[string]any); reg["approval_required"] != true {
+		t.Fatalf("instance registrations %v", reg)
+	}
+
+	c := browser(t)
+	r = in.form(c, "/signup", url.Values{"username": {"hana"}, "email": {"hana@example.org"}, "password": {"long enough"}, "reason": {"I facilitate"}})
+	wantStatus(t, r, 200)
+	if !strings.Contains(string(r.Body), "once an administrator has approved it") {
+		t.Errorf("pending page: %s", r.Body)
+	}
+	r = in.form(c, "/login", url.Values{"username": {"hana"}, "password": {"long enough"}})
+	wantStatus(t, r, 401)
+	if !strings.Contains(string(r.Body), "waiting for an administrator") {
+		t.Errorf("pending login: %s", r.Body)
+	}
+
+	// A member who is not an admin cannot approve.
+	in.member("ivo")
+	mc := browser(t)
+	wantStatus(t, in.form(mc, "/login", url.Values{"username": {"ivo"}, "password": {"password-ivo"}}), 303)
+	hana, err := in.Store.MemberByUsername(ctx, "hana")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, in.form(mc, "/admin/registrations/"+hana.ID+"/approve", nil), 403)
+
+	req, _ := http.NewRequest("GET", in.URL+"/admin/registrations", nil)
+	r = in.send(ac, req)
+	if !strings.Contains(string(r.Body), "I facilitate") {
+		t.Errorf("admin page lacks the pending request: %s", r.Body)
+	}
+	wantStatus(t, in.form(ac, "/admin/registrations/"+hana.ID+"/approve", nil), 303)
+	wantStatus(t, in.form(c, "/login", url.Values{"username": {"hana"}, "password": {"long enough"}}), 303)
+	_ = admin
+
+	// Closed: the page says so and a POST creates nothing.
+	wantStatus(t, in.form(ac, "/admin/registrations", url.Values{"mode": {"closed"}}), 200)
+	r = in.form(browser(t), "/signup", url.Values{"username": {"jon"}, "email": {"jon@example.org"}, "password": {"long enough"}})
+	wantStatus(t, r, 403)
+	if _, err := in.Store.MemberByUsername(ctx, "jon"); err == nil {
+		t.Error("a member was created while sign-up was closed")
+	}
+}
+
+func TestCrossOriginFormRefused(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	in.member("kofi")
+	req, _ := http.NewRequest("POST", in.URL+"/login", strings.NewReader("username=kofi&password=password-kofi"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "https://evil.example")
+	r := in.send(browser(t), req)
+	wantStatus(t, r, 403)
+	if r.Header.Get("Set-Cookie") != "" {
+		t.Error("a cross-site sign-in set a cookie")
+	}
+}
