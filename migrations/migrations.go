@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"sort"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -23,9 +24,24 @@ import (
 //go:embed *.sql
 var files embed.FS
 
+// lockKey is the PostgreSQL advisory lock held while migrations run.
+const lockKey int64 = 0x526f756e64746162 // "Roundtab"
+
 // Up applies every pending migration, the application's and then the job
-// queue's. Running it on an up-to-date database changes nothing.
+// queue's. Running it on an up-to-date database changes nothing. Processes
+// starting together on one database (serve and an admin command, or several
+// serve processes) take turns: each holds an advisory lock, on a connection
+// of its own, while it migrates.
 func Up(ctx context.Context, pool *pgxpool.Pool) error {
+	conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("connect to migrate: %w", err)
+	}
+	// Closing the connection releases the lock.
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockKey); err != nil {
+		return fmt.Errorf("wait for other processes' migrations: %w", err)
+	}
 	db := stdlib.OpenDBFromPool(pool)
 	defer db.Close()
 	if err := upSchema(ctx, db); err != nil {
