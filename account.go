@@ -48,6 +48,8 @@ type Account struct {
 	StatusesCount  int        `db:"statuses_count"`
 	FollowersCount int        `db:"followers_count"`
 	FollowingCount int        `db:"following_count"`
+	URI            string     `db:"uri"` // ActivityPub id
+	URL            string     `db:"url"` // profile page
 }
 
 // Local reports whether the account belongs to this instance.
@@ -105,7 +107,8 @@ var reservedNames = map[string]bool{
 }
 
 const accountColumns = `a.id, a.username, a.domain, a.display_name, a.note, a.note_source, a.locked, a.bot,
-	a.discoverable, a.created_at, a.updated_at, a.last_status_at, a.statuses_count, a.followers_count, a.following_count`
+	a.discoverable, a.created_at, a.updated_at, a.last_status_at, a.statuses_count, a.followers_count, a.following_count,
+	coalesce(a.uri, '') AS uri, coalesce(a.url, '') AS url`
 
 const memberColumns = accountColumns + `, m.email, m.password_hash, m.role, m.approved, m.signup_reason,
 	m.default_visibility, m.default_sensitive, m.default_language`
@@ -139,11 +142,18 @@ func (s *Store) CreateMember(ctx context.Context, nm NewMember) (*Member, error)
 	if err != nil {
 		return nil, fmt.Errorf("hash password: %w", err)
 	}
+	priv, pub, err := s.keyPair()
+	if err != nil {
+		return nil, err
+	}
+	uri, url, inbox, shared, outbox, followers, following, keyID := s.localActorValues(nm.Username)
 	now := s.Now()
 	id := NewID(now)
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO accounts (id, username, display_name, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $4)`, id, nm.Username, nm.DisplayName, now)
+		_, err := tx.Exec(ctx, `INSERT INTO accounts (id, username, display_name, created_at, updated_at,
+			uri, url, inbox, shared_inbox, outbox, followers_url, following_url, public_key_id, public_key_pem, private_key_pem)
+			VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			id, nm.Username, nm.DisplayName, now, uri, url, inbox, shared, outbox, followers, following, keyID, pub, priv)
 		if isUniqueViolation(err) {
 			return &ConflictError{Message: "That username is taken."}
 		}

@@ -2,6 +2,7 @@ package roundtable
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -15,9 +16,11 @@ func (s *Store) Favourite(ctx context.Context, m *Member, statusID string) (*Sta
 		return nil, err
 	}
 	now := s.Now()
+	favID := NewID(now)
+	likeURI := s.links.Actor(m.Username) + "#likes/" + favID
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO favourites (id, account_id, status_id, created_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (account_id, status_id) DO NOTHING`, NewID(now), m.ID, st.ID, now)
+		tag, err := tx.Exec(ctx, `INSERT INTO favourites (id, account_id, status_id, created_at, uri) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (account_id, status_id) DO NOTHING`, favID, m.ID, st.ID, now, likeURI)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
@@ -27,7 +30,10 @@ func (s *Store) Favourite(ctx context.Context, m *Member, statusID string) (*Sta
 		if st.AccountID == m.ID {
 			return nil
 		}
-		return s.notify(ctx, tx, st.AccountID, m.ID, NotifyFavourite, &st.ID)
+		if err := s.notify(ctx, tx, st.AccountID, m.ID, NotifyFavourite, &st.ID); err != nil {
+			return err
+		}
+		return s.publishLike(ctx, tx, OutLike, m.ID, st, likeURI)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("favourite %s: %w", statusID, err)
@@ -42,9 +48,18 @@ func (s *Store) Unfavourite(ctx context.Context, m *Member, statusID string) (*S
 		return nil, err
 	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM favourites WHERE account_id = $1 AND status_id = $2`, m.ID, st.ID)
-		if err != nil || tag.RowsAffected() == 0 {
+		var likeURI *string
+		err := tx.QueryRow(ctx, `DELETE FROM favourites WHERE account_id = $1 AND status_id = $2 RETURNING uri`, m.ID, st.ID).Scan(&likeURI)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
 			return err
+		}
+		if likeURI != nil {
+			if err := s.publishLike(ctx, tx, OutUndoLike, m.ID, st, *likeURI); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE statuses SET favourites_count = greatest(favourites_count - 1, 0) WHERE id = $1`, st.ID); err != nil {
 			return err
@@ -162,4 +177,21 @@ func collectCursorAccounts(rows pgx.Rows, p Page) ([]*Account, []string, error) 
 		cursors[i] = cas[i].Cursor
 	}
 	return accounts, cursors, nil
+}
+
+// publishLike tells a remote author's server of a like, or of its undoing.
+func (s *Store) publishLike(ctx context.Context, tx pgx.Tx, kind, likerID string, st *Status, likeURI string) error {
+	if s.publisher == nil || st.URI == nil {
+		return nil
+	}
+	author, err := s.actorWhere(ctx, tx, "a.id = $1", st.AccountID)
+	if err != nil || author.Local() {
+		return err
+	}
+	liker, err := s.actorWhere(ctx, tx, "a.id = $1", likerID)
+	if err != nil {
+		return err
+	}
+	return s.publish(ctx, tx, &Outgoing{Kind: kind, Actor: liker, Target: author, ObjectURI: *st.URI,
+		ActivityID: likeURI, Inboxes: []string{author.DeliveryInbox()}})
 }

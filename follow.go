@@ -28,14 +28,24 @@ func (s *Store) Follow(ctx context.Context, m *Member, targetID string) (*Relati
 	if target.ID == m.ID {
 		return nil, Invalid("id", "you cannot follow yourself")
 	}
+	if target.Username == InstanceActorName && target.Local() {
+		return nil, fmt.Errorf("follow the instance actor: %w", ErrNotFound)
+	}
 	now := s.Now()
-	accepted := !target.Locked
+	// A remote account answers with Accept or Reject; until then the
+	// follow is pending.
+	accepted := !target.Locked && target.Local()
+	followID := NewID(now)
+	followURI := s.links.Actor(m.Username) + "#follows/" + followID
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO follows (id, account_id, target_account_id, accepted, created_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, target_account_id) DO NOTHING`,
-			NewID(now), m.ID, target.ID, accepted, now)
+		tag, err := tx.Exec(ctx, `INSERT INTO follows (id, account_id, target_account_id, accepted, created_at, uri)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, target_account_id) DO NOTHING`,
+			followID, m.ID, target.ID, accepted, now, followURI)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
+		}
+		if !target.Local() {
+			return s.publishFollow(ctx, tx, OutFollow, m.ID, target.ID, followURI)
 		}
 		if !accepted {
 			return s.notify(ctx, tx, target.ID, m.ID, NotifyFollowRequest, nil)
@@ -59,13 +69,19 @@ func (s *Store) Unfollow(ctx context.Context, m *Member, targetID string) (*Rela
 	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		var accepted bool
-		err := tx.QueryRow(ctx, `DELETE FROM follows WHERE account_id = $1 AND target_account_id = $2 RETURNING accepted`,
-			m.ID, target.ID).Scan(&accepted)
+		var followURI *string
+		err := tx.QueryRow(ctx, `DELETE FROM follows WHERE account_id = $1 AND target_account_id = $2 RETURNING accepted, uri`,
+			m.ID, target.ID).Scan(&accepted, &followURI)
 		if err == pgx.ErrNoRows {
 			return nil
 		}
 		if err != nil {
 			return err
+		}
+		if !target.Local() {
+			if err := s.publishFollow(ctx, tx, OutUndoFollow, m.ID, target.ID, deref(followURI)); err != nil {
+				return err
+			}
 		}
 		if !accepted {
 			_, err = tx.Exec(ctx, `DELETE FROM notifications WHERE account_id = $1 AND from_account_id = $2 AND type = $3`,
@@ -83,13 +99,17 @@ func (s *Store) Unfollow(ctx context.Context, m *Member, targetID string) (*Rela
 // AuthorizeFollow accepts a pending follow request from followerID.
 func (s *Store) AuthorizeFollow(ctx context.Context, m *Member, followerID string) (*Relationship, error) {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE follows SET accepted = true WHERE account_id = $1 AND target_account_id = $2 AND NOT accepted`,
-			followerID, m.ID)
+		var followURI *string
+		err := tx.QueryRow(ctx, `UPDATE follows SET accepted = true WHERE account_id = $1 AND target_account_id = $2 AND NOT accepted
+			RETURNING uri`, followerID, m.ID).Scan(&followURI)
+		if err == pgx.ErrNoRows {
+			return fmt.Errorf("follow request: %w", ErrNotFound)
+		}
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("follow request: %w", ErrNotFound)
+		if err := s.answerFollow(ctx, tx, OutAccept, m.ID, followerID, followURI); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM notifications WHERE account_id = $1 AND from_account_id = $2 AND type = $3`,
 			m.ID, followerID, NotifyFollowRequest); err != nil {
@@ -109,12 +129,17 @@ func (s *Store) AuthorizeFollow(ctx context.Context, m *Member, followerID strin
 // RejectFollow refuses a pending follow request from followerID.
 func (s *Store) RejectFollow(ctx context.Context, m *Member, followerID string) (*Relationship, error) {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM follows WHERE account_id = $1 AND target_account_id = $2 AND NOT accepted`, followerID, m.ID)
+		var followURI *string
+		err := tx.QueryRow(ctx, `DELETE FROM follows WHERE account_id = $1 AND target_account_id = $2 AND NOT accepted
+			RETURNING uri`, followerID, m.ID).Scan(&followURI)
+		if err == pgx.ErrNoRows {
+			return fmt.Errorf("follow request: %w", ErrNotFound)
+		}
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("follow request: %w", ErrNotFound)
+		if err := s.answerFollow(ctx, tx, OutReject, m.ID, followerID, followURI); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `DELETE FROM notifications WHERE account_id = $1 AND from_account_id = $2 AND type = $3`,
 			m.ID, followerID, NotifyFollowRequest)
@@ -215,4 +240,31 @@ func (s *Store) FollowRequests(ctx context.Context, m *Member, p Page) ([]*Accou
 	rows, _ := s.pool.Query(ctx, `SELECT f.id AS cursor, `+accountColumns+` FROM follows f JOIN accounts a ON a.id = f.account_id
 		WHERE f.target_account_id = $1 AND NOT f.accepted`+where+order, append([]any{m.ID}, args...)...)
 	return collectCursorAccounts(rows, p)
+}
+
+// publishFollow sends a Follow, or its Undo, to a remote account.
+func (s *Store) publishFollow(ctx context.Context, tx pgx.Tx, kind, followerID, targetID, followURI string) error {
+	follower, err := s.actorWhere(ctx, tx, "a.id = $1", followerID)
+	if err != nil {
+		return err
+	}
+	target, err := s.actorWhere(ctx, tx, "a.id = $1", targetID)
+	if err != nil {
+		return err
+	}
+	return s.publish(ctx, tx, &Outgoing{Kind: kind, Actor: follower, Target: target, ActivityID: followURI,
+		Inboxes: []string{target.Inbox}})
+}
+
+// answerFollow sends the Accept or Reject of a remote account's follow
+// request; a local follower needs none.
+func (s *Store) answerFollow(ctx context.Context, tx pgx.Tx, kind, targetID, followerID string, followURI *string) error {
+	if followURI == nil {
+		return nil
+	}
+	target, err := s.actorWhere(ctx, tx, "a.id = $1", targetID)
+	if err != nil {
+		return err
+	}
+	return s.publishFollowAnswer(ctx, tx, kind, target, followerID, *followURI)
 }

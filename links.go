@@ -45,3 +45,9 @@ func (l Links) Avatar() string { return l.Base + "/avatars/original/missing.png"
 
 // Header returns the default header image.
 func (l Links) Header() string { return l.Base + "/headers/original/missing.png" }
+
+// InstanceActor returns the ActivityPub id of the instance's own actor.
+func (l Links) InstanceActor() string { return l.Base + "/actor" }
+
+// SharedInbox returns the inbox shared by every actor of the instance.
+func (l Links) SharedInbox() string { return l.Base + "/inbox" }

@@ -122,8 +122,16 @@ func ValidRedirectURI(u string) error {
 		return nil
 	}
 	p, err := url.Parse(u)
-	if err != nil || p.Scheme == "" || (p.Host == "" && p.Opaque == "" && p.Path == "") {
+	if err != nil || p.Scheme == "" {
 		return Invalid("redirect_uris", "must be absolute URIs")
+	}
+	// Native apps use bare custom schemes (Ice Cubes registers
+	// "icecubesapp://"); only web URLs need a host.
+	switch strings.ToLower(p.Scheme) {
+	case "http", "https":
+		if p.Host == "" {
+			return Invalid("redirect_uris", "must be absolute URIs")
+		}
 	}
 	switch strings.ToLower(p.Scheme) {
 	case "javascript", "data", "vbscript", "file":

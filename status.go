@@ -32,6 +32,9 @@ type Status struct {
 	ReblogsCount       int        `db:"reblogs_count"`
 	CreatedAt          time.Time  `db:"created_at"`
 	EditedAt           *time.Time `db:"edited_at"`
+	URI                *string    `db:"uri"`             // ActivityPub id
+	URL                *string    `db:"url"`             // web page
+	InReplyToURI       *string    `db:"in_reply_to_uri"` // parent's id, when the parent is not (yet) known
 
 	// Filled in by the loaders, for rendering.
 	Account    *Account  `db:"-"`
@@ -50,7 +53,7 @@ type AppInfo struct {
 
 const statusColumns = `s.id, s.account_id, s.in_reply_to_id, s.in_reply_to_account_id, s.thread_id, s.visibility,
 	s.sensitive, s.spoiler_text, s.language, s.content_type, s.source, s.content, s.app_id, s.local,
-	s.replies_count, s.favourites_count, s.reblogs_count, s.created_at, s.edited_at`
+	s.replies_count, s.favourites_count, s.reblogs_count, s.created_at, s.edited_at, s.uri, s.url, s.in_reply_to_uri`
 
 // NewStatus is what a member posts.
 type NewStatus struct {
@@ -86,20 +89,27 @@ func (s *Store) CreateStatus(ctx context.Context, author *Member, ns NewStatus) 
 		return nil, err
 	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		if ns.IdempotencyKey != "" {
-			// Hold the key first: a concurrent duplicate waits here and then
-			// finds the key taken.
-			tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (account_id, key, status_id, created_at)
-				SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys WHERE account_id = $1 AND key = $2)
-				ON CONFLICT DO NOTHING`, author.ID, ns.IdempotencyKey, st.ID, st.CreatedAt)
-			if err != nil {
-				return err
-			}
-			if tag.RowsAffected() == 0 {
-				return errIdempotentReplay
-			}
+		if err := s.insertStatus(ctx, tx, st, rendered); err != nil {
+			return err
 		}
-		return s.insertStatus(ctx, tx, st, rendered)
+		if ns.IdempotencyKey == "" {
+			return nil
+		}
+		// The key refers to the status, so it comes second. A concurrent
+		// duplicate waits here for the first to commit, then finds the key
+		// taken and rolls its status back; an expired key is taken over.
+		tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (account_id, key, status_id, created_at)
+			VALUES ($1, $2, $3, $4)
+			ON CONFLICT (account_id, key) DO UPDATE SET status_id = excluded.status_id, created_at = excluded.created_at
+			WHERE idempotency_keys.created_at <= $5`,
+			author.ID, ns.IdempotencyKey, st.ID, st.CreatedAt, st.CreatedAt.Add(-idempotencyWindow))
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return errIdempotentReplay
+		}
+		return nil
 	})
 	if errors.Is(err, errIdempotentReplay) {
 		return s.idempotent(ctx, author, ns.IdempotencyKey)
@@ -203,11 +213,17 @@ func (s *Store) prepareStatus(ctx context.Context, author *Member, ns NewStatus)
 // insertStatus stores st with its mentions and tags, updates counters and
 // notifies the accounts it mentions or replies to.
 func (s *Store) insertStatus(ctx context.Context, tx pgx.Tx, st *Status, r Rendered) error {
+	var username string
+	if err := tx.QueryRow(ctx, `SELECT username FROM accounts WHERE id = $1`, st.AccountID).Scan(&username); err != nil {
+		return fmt.Errorf("author of status: %w", err)
+	}
+	uri, url := s.links.StatusURI(username, st.ID), s.links.StatusURL(username, st.ID)
+	st.URI, st.URL = &uri, &url
 	_, err := tx.Exec(ctx, `INSERT INTO statuses (id, account_id, in_reply_to_id, in_reply_to_account_id, thread_id,
-		visibility, sensitive, spoiler_text, language, content_type, source, content, app_id, local, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		visibility, sensitive, spoiler_text, language, content_type, source, content, app_id, local, created_at, uri, url)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		st.ID, st.AccountID, st.InReplyToID, st.InReplyToAccountID, st.ThreadID, st.Visibility, st.Sensitive,
-		st.SpoilerText, st.Language, st.ContentType, st.Source, st.Content, st.AppID, st.Local, st.CreatedAt)
+		st.SpoilerText, st.Language, st.ContentType, st.Source, st.Content, st.AppID, st.Local, st.CreatedAt, st.URI, st.URL)
 	if err != nil {
 		return fmt.Errorf("insert status: %w", err)
 	}
@@ -245,7 +261,10 @@ func (s *Store) insertStatus(ctx context.Context, tx pgx.Tx, st *Status, r Rende
 	}
 	_, err = tx.Exec(ctx, `UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = $2 WHERE id = $1`,
 		st.AccountID, st.CreatedAt)
-	return err
+	if err != nil {
+		return err
+	}
+	return s.publishStatus(ctx, tx, OutCreate, st, nil)
 }
 
 // mapLinker resolves mentions from a map of known accounts.
@@ -269,14 +288,24 @@ func (s *Store) linkerFor(ctx context.Context, text string) (Linker, error) {
 			break
 		}
 		a, err := s.AccountByAcct(ctx, acct, s.links.Domain())
+		if errors.Is(err, ErrNotFound) && s.resolver != nil && strings.Contains(acct, "@") {
+			// Someone on another server: ask it (WebFinger, then the actor).
+			a, err = s.resolver.ResolveAccount(ctx, acct)
+		}
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			// An unreachable server leaves the mention as plain text.
+			continue
 		}
-		if a.Local() {
+		switch {
+		case a.Local():
 			l.accounts[strings.ToLower(acct)] = s.links.Profile(a.Username)
+		case a.URL != "":
+			l.accounts[strings.ToLower(acct)] = a.URL
+		default:
+			l.accounts[strings.ToLower(acct)] = a.URI
 		}
 	}
 	return l, nil
@@ -332,9 +361,28 @@ func (s *Store) DeleteStatus(ctx context.Context, m *Member, id string) (*Status
 		return nil, fmt.Errorf("delete status %s of another account: %w", id, ErrForbidden)
 	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		// Whoever received the status hears of its deletion; the audience
+		// is read before the mentions go with the status.
+		inboxes, err := s.statusInboxes(ctx, tx, st)
+		if err != nil {
+			return err
+		}
+		obj, err := s.statusObject(ctx, tx, st)
+		if err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `DELETE FROM statuses WHERE id = $1`, id)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
+		}
+		if len(inboxes) > 0 {
+			actor, err := s.actorWhere(ctx, tx, "a.id = $1", st.AccountID)
+			if err != nil {
+				return err
+			}
+			if err := s.publish(ctx, tx, &Outgoing{Kind: OutDelete, Actor: actor, Object: obj, Inboxes: inboxes}); err != nil {
+				return err
+			}
 		}
 		if st.InReplyToID != nil {
 			if _, err := tx.Exec(ctx, `UPDATE statuses SET replies_count = greatest(replies_count - 1, 0) WHERE id = $1`, *st.InReplyToID); err != nil {

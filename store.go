@@ -14,11 +14,14 @@ import (
 // Store is the domain's storage and the entry point for every change. It is
 // safe for concurrent use.
 type Store struct {
-	pool  *pgxpool.Pool
-	now   func() time.Time
-	limit Limits
-	pw    PasswordParams
-	links Links
+	pool      *pgxpool.Pool
+	now       func() time.Time
+	limit     Limits
+	pw        PasswordParams
+	links     Links
+	keygen    KeyGenerator
+	publisher Publisher
+	resolver  Resolver
 }
 
 // Limits are the sizes the instance accepts.
@@ -51,7 +54,7 @@ func WithPasswordParams(p PasswordParams) Option { return func(s *Store) { s.pw 
 
 // NewStore returns a Store on pool.
 func NewStore(pool *pgxpool.Pool, opts ...Option) *Store {
-	s := &Store{pool: pool, now: time.Now, limit: DefaultLimits, pw: DefaultPasswordParams}
+	s := &Store{pool: pool, now: time.Now, limit: DefaultLimits, pw: DefaultPasswordParams, keygen: RSA2048}
 	for _, o := range opts {
 		o(s)
 	}

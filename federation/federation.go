@@ -5,7 +5,14 @@
 package federation
 
 import (
+	"log/slog"
 	"net/http"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/cors"
@@ -19,27 +26,85 @@ type Config struct {
 	Name string
 	// Version is Roundtable's version.
 	Version string
+	// Insecure allows plain http ids and requests to loopback and private
+	// addresses: for development and tests only.
+	Insecure bool
+	// Logger receives what goes wrong with other servers.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// RetryBase is the wait after a delivery's first failure, doubled for
+	// each later one up to a day; 0 means 30 seconds.
+	RetryBase time.Duration
+	// Registry collects federation metrics; nil for none.
+	Registry *prometheus.Registry
 }
 
-// Server serves the federation endpoints.
-type Server struct {
-	cfg   Config
-	store *roundtable.Store
-	links roundtable.Links
+// Federator is the federation side of an instance.
+type Federator struct {
+	cfg     Config
+	store   *roundtable.Store
+	links   roundtable.Links
+	http    *http.Client
+	log     *slog.Logger
+	queue   *river.Client[pgx.Tx]
+	slots   domainSlots
+	keysMu  sync.Mutex
+	keys    map[string]signingKey
+	metrics metrics
+}
+
+type metrics struct {
+	deliveries *prometheus.CounterVec
+	inbox      *prometheus.CounterVec
 }
 
 // New returns the federation side of the instance.
-func New(cfg Config, store *roundtable.Store) *Server {
-	return &Server{cfg: cfg, store: store, links: store.Links()}
+func New(cfg Config, store *roundtable.Store) *Federator {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	f := &Federator{cfg: cfg, store: store, links: store.Links(), http: newHTTPClient(cfg.Insecure), log: cfg.Logger,
+		keys: map[string]signingKey{}}
+	f.metrics.deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "roundtable_deliveries_total", Help: "Attempts to deliver activities to other servers, by outcome.",
+	}, []string{"outcome"})
+	f.metrics.inbox = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "roundtable_inbox_activities_total", Help: "Activities received from other servers, by outcome.",
+	}, []string{"outcome"})
+	if cfg.Registry != nil {
+		cfg.Registry.MustRegister(f.metrics.deliveries, f.metrics.inbox)
+	}
+	return f
 }
 
+func (f *Federator) now() time.Time { return f.cfg.Now() }
+
 // Routes adds the federation endpoints to r.
-func (s *Server) Routes(r chi.Router) {
+func (f *Federator) Routes(r chi.Router) {
 	r.Group(func(r chi.Router) {
 		r.Use(cors.Handler(cors.Options{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"GET"}}))
-		r.Get("/.well-known/nodeinfo", s.nodeInfoLinks)
-		r.Get("/nodeinfo/2.0", s.nodeInfo("2.0"))
-		r.Get("/nodeinfo/2.1", s.nodeInfo("2.1"))
+		r.Get("/.well-known/nodeinfo", f.nodeInfoLinks)
+		r.Get("/nodeinfo/2.0", f.nodeInfo("2.0"))
+		r.Get("/nodeinfo/2.1", f.nodeInfo("2.1"))
+		r.Get("/.well-known/webfinger", f.webfinger)
+		r.Get("/.well-known/host-meta", f.hostMeta)
+	})
+	r.Get("/actor", f.serveInstanceActor)
+	r.Post("/actor/inbox", f.inbox)
+	r.Post("/inbox", f.inbox)
+	r.Route("/users/{username}", func(r chi.Router) {
+		r.Get("/", f.serveActor)
+		r.Post("/inbox", f.inbox)
+		r.Get("/outbox", f.outbox)
+		r.Get("/followers", f.collection("followers"))
+		r.Get("/following", f.collection("following"))
+		r.Get("/featured", f.featured)
+		r.Get("/statuses/{id}", f.statusObject(false))
+		r.Get("/statuses/{id}/activity", f.statusObject(true))
 	})
 }
 

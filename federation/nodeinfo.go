@@ -12,11 +12,11 @@ func jsonEncoder(w io.Writer) *json.Encoder {
 	return enc
 }
 
-func (s *Server) nodeInfoLinks(w http.ResponseWriter, r *http.Request) {
+func (f *Federator) nodeInfoLinks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, "application/json", map[string]any{
 		"links": []map[string]string{
-			{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": s.links.Base + "/nodeinfo/2.0"},
-			{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": s.links.Base + "/nodeinfo/2.1"},
+			{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": f.links.Base + "/nodeinfo/2.0"},
+			{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": f.links.Base + "/nodeinfo/2.1"},
 		},
 	})
 }
@@ -24,19 +24,19 @@ func (s *Server) nodeInfoLinks(w http.ResponseWriter, r *http.Request) {
 // nodeInfo serves the NodeInfo document of the given schema version. The
 // metadata names Mastodon as the upstream API, so client libraries pick
 // their Mastodon flavour.
-func (s *Server) nodeInfo(version string) http.HandlerFunc {
+func (f *Federator) nodeInfo(version string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		users, err := s.store.CountMembers(r.Context())
+		users, err := f.store.CountMembers(r.Context())
 		if err != nil {
 			writeJSON(w, http.StatusInternalServerError, "application/json", map[string]string{"error": "the database did not answer"})
 			return
 		}
-		mode, err := s.store.RegistrationMode(r.Context())
+		mode, err := f.store.RegistrationMode(r.Context())
 		if err != nil {
 			writeJSON(w, http.StatusInternalServerError, "application/json", map[string]string{"error": "the database did not answer"})
 			return
 		}
-		software := map[string]any{"name": "roundtable", "version": s.cfg.Version}
+		software := map[string]any{"name": "roundtable", "version": f.cfg.Version}
 		if version == "2.1" {
 			software["repository"] = "https://github.com/roundtable-fed/roundtable"
 			software["homepage"] = "https://github.com/roundtable-fed/roundtable"
@@ -53,7 +53,7 @@ func (s *Server) nodeInfo(version string) http.HandlerFunc {
 					"users": map[string]int{"total": users, "activeMonth": users, "activeHalfyear": users},
 				},
 				"metadata": map[string]any{
-					"nodeName": s.cfg.Name,
+					"nodeName": f.cfg.Name,
 					"upstream": map[string]string{"name": "mastodon"},
 				},
 			})

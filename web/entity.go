@@ -47,7 +47,7 @@ func (s *Server) account(a *roundtable.Account) accountJSON {
 	created := a.CreatedAt.UTC().Truncate(24 * 60 * 60 * 1e9)
 	return accountJSON{
 		ID: a.ID, Username: a.Username, Acct: a.Acct(),
-		URL: s.links.Profile(a.Username), URI: s.links.Actor(a.Username),
+		URL: s.profileURL(a), URI: s.actorURI(a),
 		DisplayName: a.DisplayName, Note: a.Note,
 		Avatar: s.links.Avatar(), AvatarStatic: s.links.Avatar(),
 		Header: s.links.Header(), HeaderStatic: s.links.Header(),
@@ -56,6 +56,25 @@ func (s *Server) account(a *roundtable.Account) accountJSON {
 		StatusesCount: a.StatusesCount, FollowersCount: a.FollowersCount, FollowingCount: a.FollowingCount,
 		Roles: []any{},
 	}
+}
+
+// profileURL is the web page of an account, here or on its own server.
+func (s *Server) profileURL(a *roundtable.Account) string {
+	switch {
+	case a.Local():
+		return s.links.Profile(a.Username)
+	case a.URL != "":
+		return a.URL
+	}
+	return a.URI
+}
+
+// actorURI is the ActivityPub id of an account.
+func (s *Server) actorURI(a *roundtable.Account) string {
+	if a.URI != "" {
+		return a.URI
+	}
+	return s.links.Actor(a.Username)
 }
 
 func (s *Server) accounts(as []*roundtable.Account) []accountJSON {
@@ -178,8 +197,16 @@ func (s *Server) status(st *roundtable.Status, withSource bool) statusJSON {
 		out.URI = s.links.StatusURI(st.Account.Username, st.ID)
 		out.URL = s.links.StatusURL(st.Account.Username, st.ID)
 	}
-	for _, m := range st.Mentions {
-		out.Mentions = append(out.Mentions, mentionJSON{ID: m.ID, Username: m.Username, URL: s.links.Profile(m.Username), Acct: m.Acct()})
+	if st.URI != nil {
+		out.URI = *st.URI
+		out.URL = *st.URI
+	}
+	if st.URL != nil {
+		out.URL = *st.URL
+	}
+	for i := range st.Mentions {
+		m := &st.Mentions[i]
+		out.Mentions = append(out.Mentions, mentionJSON{ID: m.ID, Username: m.Username, URL: s.profileURL(m), Acct: m.Acct()})
 	}
 	for _, t := range st.Tags {
 		out.Tags = append(out.Tags, tagJSON{Name: t, URL: s.links.Tag(t)})

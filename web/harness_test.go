@@ -38,7 +38,7 @@ func newInstance(t testing.TB) *instance {
 	base := "http://" + ln.Addr().String()
 	store := roundtable.NewStore(dbtest.Pool(t), roundtable.WithLinks(roundtable.Links{Base: base}),
 		roundtable.WithPasswordParams(testPasswords))
-	fed := federation.New(federation.Config{Name: "Test", Version: "0.1.0"}, store)
+	fed := federation.New(federation.Config{Name: "Test", Version: "0.1.0", Insecure: true}, store)
 	srv, err := web.New(web.Config{Name: "Test", Version: "0.1.0", Mount: fed.Routes}, store)
 	if err != nil {
 		t.Fatal(err)

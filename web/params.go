@@ -167,15 +167,15 @@ func (p *params) list(name string) []string {
 
 // boolean returns a boolean parameter: nil when absent.
 func (p *params) boolean(name string) (*bool, error) {
-	if p.kinds[name] == 'z' {
+	switch p.kinds[name] {
+	case 'z':
 		return nil, nil
+	case 'o': // a JSON object or array, whose values sit under name[…]
+		return nil, roundtable.Invalid(name, "must be true or false")
 	}
 	v, ok := p.vals[name]
 	if !ok || len(v) == 0 {
 		return nil, nil
-	}
-	if p.kinds[name] == 'o' {
-		return nil, roundtable.Invalid(name, "must be true or false")
 	}
 	switch strings.ToLower(v[len(v)-1]) {
 	case "true", "1", "on", "yes", "t":

@@ -43,6 +43,11 @@ func (s *Server) routes() chi.Router {
 		r.Get("/.well-known/oauth-authorization-server", s.oauthMetadata)
 		r.Post("/oauth/token", s.oauthToken)
 		r.Post("/oauth/revoke", s.oauthRevoke)
+		// Preflights reach the CORS handler only through a route of their
+		// own; it answers them without calling this.
+		for _, p := range []string{"/.well-known/oauth-authorization-server", "/oauth/token", "/oauth/revoke"} {
+			r.Options(p, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+		}
 		r.Route("/api", func(r chi.Router) {
 			r.Use(s.authenticate)
 			r.NotFound(func(w http.ResponseWriter, r *http.Request) {
@@ -104,7 +109,7 @@ func (s *Server) apiRoutes(r chi.Router) {
 	r.With(read("accounts")).Get("/v1/accounts/{id}/following", s.following)
 	r.With(need("write:follows")).Post("/v1/accounts/{id}/follow", s.follow)
 	r.With(need("write:follows")).Post("/v1/accounts/{id}/unfollow", s.unfollow)
-	r.With(need("read")).Get("/v1/preferences", s.preferences)
+	r.With(need("read:accounts")).Get("/v1/preferences", s.preferences)
 
 	r.With(need("write:statuses")).Post("/v1/statuses", s.createStatus)
 	r.With(read("statuses")).Get("/v1/statuses/{id}", s.getStatus)

@@ -90,18 +90,31 @@ func serve(ctx context.Context, stopSignals func(), args []string, e env) error 
 		}
 	}
 
+	if err := store.EnsureLocalActors(ctx); err != nil {
+		return fmt.Errorf("prepare actors: %w", err)
+	}
 	reg := newRegistry(db.pool)
 	ready := readiness(store, db.pool)
+	fed := federation.New(federation.Config{
+		Name:     cfg.Name,
+		Version:  version,
+		Insecure: cfg.InsecureHTTP,
+		Logger:   log.With("component", "federation"),
+		Registry: reg,
+	}, store)
+	// Every role enqueues (a web process stores changes and their
+	// deliveries); only workers work the queue.
+	jobs, err := newJobs(db.pool, store, fed, *role != roleWeb, log)
+	if err != nil {
+		return err
+	}
+	fed.SetQueue(jobs)
+	store.SetPublisher(fed)
+	store.SetResolver(fed)
 	var handler http.Handler
 	if *role == roleWorker {
 		handler = workerHandler(ready, reg)
 	} else {
-		fed := federation.New(federation.Config{
-			Name:     cfg.Name,
-			Version:  version,
-			Insecure: cfg.InsecureHTTP,
-			Logger:   log.With("component", "federation"),
-		}, store)
 		handler, err = web.New(web.Config{
 			Name:     cfg.Name,
 			Version:  version,
@@ -117,12 +130,13 @@ func serve(ctx context.Context, stopSignals func(), args []string, e env) error 
 			return fmt.Errorf("web: %w", err)
 		}
 	}
-	var jobs *river.Client[pgx.Tx]
 	if *role != roleWeb {
-		jobs, err = startWorkers(ctx, db.pool, store, log)
-		if err != nil {
-			return err
+		// Jobs are stopped by shutdown, not by the signal that cancels ctx.
+		if err := jobs.Start(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("start job workers: %w", err)
 		}
+	} else {
+		jobs = nil // nothing to stop
 	}
 
 	srv := &http.Server{
@@ -180,22 +194,24 @@ func shutdown(ctx context.Context, srv *http.Server, jobs *river.Client[pgx.Tx],
 	wg.Wait()
 }
 
-// startWorkers starts the job queue's workers and periodic jobs.
-func startWorkers(ctx context.Context, pool *pgxpool.Pool, store *roundtable.Store, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+// newJobs returns the job queue client. With work set it has the domain's
+// and federation's workers, the periodic jobs and the queues they run on;
+// without, it only inserts jobs.
+func newJobs(pool *pgxpool.Pool, store *roundtable.Store, fed *federation.Federator, work bool, log *slog.Logger) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	store.AddWorkers(workers)
-	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
-		Workers:      workers,
-		PeriodicJobs: roundtable.PeriodicJobs(),
-		Logger:       log.With("component", "jobs"),
-	})
+	fed.AddWorkers(workers)
+	cfg := &river.Config{Workers: workers, Logger: log.With("component", "jobs")}
+	if work {
+		cfg.Queues = map[string]river.QueueConfig{
+			river.QueueDefault:         {MaxWorkers: 10},
+			federation.QueueFederation: {MaxWorkers: 30},
+		}
+		cfg.PeriodicJobs = roundtable.PeriodicJobs()
+	}
+	client, err := river.NewClient(riverpgxv5.New(pool), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
-	}
-	// Jobs are stopped by shutdown, not by the signal that cancels ctx.
-	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
-		return nil, fmt.Errorf("start job workers: %w", err)
 	}
 	return client, nil
 }

@@ -1,0 +1,341 @@
+package federation
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-fed/activity/streams"
+
+	"github.com/roundtable-fed/roundtable"
+)
+
+// Serving this instance's actors and objects. Each answers with
+// ActivityStreams JSON at exactly its id when asked for it, and sends
+// browsers to its web page otherwise.
+
+const activityJSON = "application/activity+json"
+
+// wantsActivity reports whether a request asks for ActivityStreams JSON.
+func wantsActivity(r *http.Request) bool {
+	a := r.Header.Get("Accept")
+	return strings.Contains(a, "application/activity+json") || strings.Contains(a, "application/ld+json")
+}
+
+func writeActivity(w http.ResponseWriter, status int, doc any) {
+	w.Header().Set("Vary", "Accept")
+	writeJSON(w, status, activityJSON+"; charset=utf-8", doc)
+}
+
+// actorDocument builds the actor document of a local account.
+func (f *Federator) actorDocument(a *roundtable.Actor, acc *roundtable.Account) (map[string]any, error) {
+	var doc map[string]any
+	var err error
+	if a.Type == "Application" {
+		p := streams.NewActivityStreamsApplication()
+		p.SetJSONLDId(idProp(a.URI))
+		doc, err = document(p)
+	} else {
+		p := streams.NewActivityStreamsPerson()
+		p.SetJSONLDId(idProp(a.URI))
+		doc, err = document(p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	name := acc.DisplayName
+	if name == "" {
+		name = acc.Username
+	}
+	doc["preferredUsername"] = acc.Username
+	doc["name"] = name
+	doc["summary"] = acc.Note
+	doc["url"] = a.URL
+	doc["inbox"] = a.Inbox
+	doc["outbox"] = a.Outbox
+	if a.Followers != "" {
+		doc["followers"] = a.Followers
+		doc["following"] = a.Following
+		doc["featured"] = a.URI + "/featured"
+	}
+	doc["endpoints"] = map[string]any{"sharedInbox": a.SharedInbox}
+	doc["manuallyApprovesFollowers"] = acc.Locked
+	doc["discoverable"] = acc.Discoverable
+	doc["indexable"] = acc.Discoverable
+	doc["published"] = acc.CreatedAt.UTC().Format("2006-01-02T15:04:05Z")
+	doc["publicKey"] = map[string]any{"id": a.PublicKeyID, "owner": a.URI, "publicKeyPem": a.PublicKeyPEM}
+	doc["icon"] = map[string]any{"type": "Image", "mediaType": "image/png", "url": f.links.Avatar()}
+	doc["tag"] = []any{}
+	doc["attachment"] = []any{}
+	return doc, nil
+}
+
+// localActor returns the local actor called username, or nil after
+// answering 404 (or 410 for nothing) itself.
+func (f *Federator) localActor(w http.ResponseWriter, r *http.Request, username string) (*roundtable.Actor, *roundtable.Account) {
+	acc, err := f.store.AccountByAcct(r.Context(), username, f.links.Domain())
+	if err == nil && acc.Local() && acc.Username != roundtable.InstanceActorName {
+		a, err := f.store.ActorByAccountID(r.Context(), acc.ID)
+		if err == nil {
+			return a, acc
+		}
+	}
+	writeActivity(w, http.StatusNotFound, map[string]string{"error": "no such actor"})
+	return nil, nil
+}
+
+func (f *Federator) serveActor(w http.ResponseWriter, r *http.Request) {
+	username := chi.URLParam(r, "username")
+	if !wantsActivity(r) {
+		http.Redirect(w, r, f.links.Profile(username), http.StatusFound)
+		return
+	}
+	a, acc := f.localActor(w, r, username)
+	if a == nil {
+		return
+	}
+	doc, err := f.actorDocument(a, acc)
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	writeActivity(w, http.StatusOK, doc)
+}
+
+// serveInstanceActor serves the instance's own actor, always unsigned: other
+// servers fetch it to verify our signed requests.
+func (f *Federator) serveInstanceActor(w http.ResponseWriter, r *http.Request) {
+	a, err := f.store.InstanceActor(r.Context())
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	acc, err := f.store.Account(r.Context(), a.AccountID)
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	doc, err := f.actorDocument(a, acc)
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	writeActivity(w, http.StatusOK, doc)
+}
+
+func (f *Federator) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	f.log.ErrorContext(r.Context(), "federation request failed", "path", r.URL.Path, "err", err)
+	writeJSON(w, http.StatusInternalServerError, "application/json", map[string]string{"error": "something went wrong on our side"})
+}
+
+// collection serves an account's followers or following: an
+// OrderedCollection with its size, paged by ?page=true and max_id.
+func (f *Federator) collection(which string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, acc := f.localActor(w, r, chi.URLParam(r, "username"))
+		if a == nil {
+			return
+		}
+		id := a.URI + "/" + which
+		total := acc.FollowersCount
+		list := f.store.Followers
+		if which == "following" {
+			total, list = acc.FollowingCount, f.store.Following
+		}
+		if r.URL.Query().Get("page") == "" {
+			writeActivity(w, http.StatusOK, map[string]any{"@context": contextValue, "id": id,
+				"type": "OrderedCollection", "totalItems": total, "first": id + "?page=true"})
+			return
+		}
+		maxID := r.URL.Query().Get("max_id")
+		if maxID != "" && !roundtable.ValidID(maxID) {
+			writeActivity(w, http.StatusBadRequest, map[string]string{"error": "bad max_id"})
+			return
+		}
+		accounts, cursors, err := list(r.Context(), acc.ID, roundtable.Page{MaxID: maxID, Limit: 40})
+		if err != nil {
+			f.serverError(w, r, err)
+			return
+		}
+		items := make([]any, 0, len(accounts))
+		for _, x := range accounts {
+			if x.URI != "" {
+				items = append(items, x.URI)
+			}
+		}
+		page := map[string]any{"@context": contextValue, "id": r.URL.String(), "type": "OrderedCollectionPage",
+			"partOf": id, "totalItems": total, "orderedItems": items}
+		if len(cursors) == 40 {
+			page["next"] = id + "?page=true&max_id=" + cursors[len(cursors)-1]
+		}
+		writeActivity(w, http.StatusOK, page)
+	}
+}
+
+// outbox serves an account's public statuses as Create activities.
+func (f *Federator) outbox(w http.ResponseWriter, r *http.Request) {
+	a, acc := f.localActor(w, r, chi.URLParam(r, "username"))
+	if a == nil {
+		return
+	}
+	if r.URL.Query().Get("page") == "" {
+		writeActivity(w, http.StatusOK, map[string]any{"@context": contextValue, "id": a.Outbox,
+			"type": "OrderedCollection", "totalItems": acc.StatusesCount, "first": a.Outbox + "?page=true"})
+		return
+	}
+	maxID := r.URL.Query().Get("max_id")
+	if maxID != "" && !roundtable.ValidID(maxID) {
+		writeActivity(w, http.StatusBadRequest, map[string]string{"error": "bad max_id"})
+		return
+	}
+	sts, err := f.store.AccountStatuses(r.Context(), acc.ID, "", roundtable.AccountStatusFilter{}, roundtable.Page{MaxID: maxID, Limit: 20})
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	items := make([]any, 0, len(sts))
+	for _, st := range sts {
+		if st.URI == nil || st.Visibility != roundtable.Public {
+			continue
+		}
+		o, err := f.store.StatusObjectByURI(r.Context(), *st.URI)
+		if err != nil {
+			f.serverError(w, r, err)
+			return
+		}
+		doc, err := f.wrapStatus(&roundtable.Outgoing{Kind: roundtable.OutCreate, Actor: a, Object: o})
+		if err != nil {
+			f.serverError(w, r, err)
+			return
+		}
+		delete(doc, "@context")
+		items = append(items, doc)
+	}
+	page := map[string]any{"@context": contextValue, "id": r.URL.String(), "type": "OrderedCollectionPage",
+		"partOf": a.Outbox, "orderedItems": items}
+	if len(sts) == 20 {
+		page["next"] = a.Outbox + "?page=true&max_id=" + sts[len(sts)-1].ID
+	}
+	writeActivity(w, http.StatusOK, page)
+}
+
+func (f *Federator) featured(w http.ResponseWriter, r *http.Request) {
+	a, _ := f.localActor(w, r, chi.URLParam(r, "username"))
+	if a == nil {
+		return
+	}
+	writeActivity(w, http.StatusOK, map[string]any{"@context": contextValue, "id": a.URI + "/featured",
+		"type": "OrderedCollection", "totalItems": 0, "orderedItems": []any{}})
+}
+
+// statusObject serves a local status as a Note (or, with /activity, its
+// Create). Public and unlisted statuses are served to anyone; others only
+// to a signed request from an actor allowed to see them. To everyone else
+// they do not exist.
+func (f *Federator) statusObject(activity bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		username, id := chi.URLParam(r, "username"), chi.URLParam(r, "id")
+		if !wantsActivity(r) && !activity {
+			http.Redirect(w, r, f.links.StatusURL(username, id), http.StatusFound)
+			return
+		}
+		uri := f.links.StatusURI(username, id)
+		o, err := f.store.StatusObjectByURI(r.Context(), uri)
+		if errors.Is(err, roundtable.ErrNotFound) {
+			writeActivity(w, http.StatusNotFound, map[string]string{"error": "no such object"})
+			return
+		}
+		if err != nil {
+			f.serverError(w, r, err)
+			return
+		}
+		if o.Visibility != roundtable.Public && o.Visibility != roundtable.Unlisted {
+			signer, err := verifyRequest(r.Context(), r, f.links.Base+r.URL.RequestURI(), nil, f.now(), f.findKey)
+			if err != nil {
+				writeActivity(w, http.StatusUnauthorized, map[string]string{"error": "sign the request: " + err.Error()})
+				return
+			}
+			if ok, err := f.store.MayFetch(r.Context(), uri, signer.Owner); err != nil || !ok {
+				writeActivity(w, http.StatusNotFound, map[string]string{"error": "no such object"})
+				return
+			}
+		}
+		var doc map[string]any
+		if activity {
+			a, aerr := f.store.ActorByURI(r.Context(), o.AuthorURI)
+			if aerr != nil {
+				f.serverError(w, r, aerr)
+				return
+			}
+			doc, err = f.wrapStatus(&roundtable.Outgoing{Kind: roundtable.OutCreate, Actor: a, Object: o})
+		} else {
+			doc, err = f.objectDocument(o)
+		}
+		if err != nil {
+			f.serverError(w, r, err)
+			return
+		}
+		writeActivity(w, http.StatusOK, doc)
+	}
+}
+
+// webfinger answers acct: handles and actor URLs of this instance.
+func (f *Federator) webfinger(w http.ResponseWriter, r *http.Request) {
+	resource := r.URL.Query().Get("resource")
+	var username string
+	switch {
+	case strings.HasPrefix(resource, "acct:"):
+		name, domain, ok := strings.Cut(strings.TrimPrefix(resource, "acct:"), "@")
+		if !ok || !strings.EqualFold(domain, f.links.Domain()) {
+			writeJSON(w, http.StatusNotFound, "application/json", map[string]string{"error": "not an account of this instance"})
+			return
+		}
+		username = strings.TrimPrefix(name, "@")
+	case strings.HasPrefix(resource, f.links.Base+"/users/"):
+		username = strings.TrimPrefix(resource, f.links.Base+"/users/")
+	case strings.HasPrefix(resource, f.links.Base+"/@"):
+		username = strings.TrimPrefix(resource, f.links.Base+"/@")
+	case resource == f.links.InstanceActor() || strings.EqualFold(resource, "acct:"+f.links.Domain()+"@"+f.links.Domain()):
+		username = roundtable.InstanceActorName
+	case resource == "":
+		writeJSON(w, http.StatusBadRequest, "application/json", map[string]string{"error": "resource is required"})
+		return
+	default:
+		writeJSON(w, http.StatusNotFound, "application/json", map[string]string{"error": "unknown resource"})
+		return
+	}
+	if username == roundtable.InstanceActorName || strings.EqualFold(username, f.links.Domain()) {
+		a, err := f.store.InstanceActor(r.Context())
+		if err != nil {
+			f.serverError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, "application/jrd+json", map[string]any{
+			"subject": "acct:" + f.links.Domain() + "@" + f.links.Domain(), "aliases": []string{a.URI},
+			"links": []map[string]string{{"rel": "self", "type": activityJSON, "href": a.URI}}})
+		return
+	}
+	acc, err := f.store.AccountByAcct(r.Context(), username, f.links.Domain())
+	if err != nil || !acc.Local() {
+		writeJSON(w, http.StatusNotFound, "application/json", map[string]string{"error": "no such account"})
+		return
+	}
+	writeJSON(w, http.StatusOK, "application/jrd+json", map[string]any{
+		"subject": "acct:" + acc.Username + "@" + f.links.Domain(),
+		"aliases": []string{f.links.Actor(acc.Username), f.links.Profile(acc.Username)},
+		"links": []map[string]string{
+			{"rel": "self", "type": activityJSON, "href": f.links.Actor(acc.Username)},
+			{"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": f.links.Profile(acc.Username)},
+		},
+	})
+}
+
+func (f *Federator) hostMeta(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/xrd+xml; charset=utf-8")
+	_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?>
+<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">
+  <Link rel="lrdd" template="` + f.links.Base + `/.well-known/webfinger?resource={uri}"/>
+</XRD>
+`))
+}

@@ -1,0 +1,404 @@
+package federation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-fed/activity/streams"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/roundtable-fed/roundtable"
+)
+
+// The inbox: check size and type, verify the signature, check that the
+// signer is the actor and that what the activity creates or changes lives on
+// the actor's server, record it by id (a replay changes nothing) with its
+// processing job in one transaction, and answer 202. The job does the rest.
+
+// maxInboxBody is the largest activity accepted.
+const maxInboxBody = 1 << 20
+
+// handledTypes are the activity types processed; others are accepted and
+// ignored.
+var handledTypes = map[string]bool{
+	"Follow": true, "Accept": true, "Reject": true, "Undo": true, "Create": true, "Update": true,
+	"Delete": true, "Announce": true, "Like": true, "Block": true,
+}
+
+// inboxError answers an inbox request with a status and a plain message.
+func inboxError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, "application/json", map[string]string{"error": msg})
+}
+
+func (f *Federator) inbox(w http.ResponseWriter, r *http.Request) {
+	if f.queue == nil {
+		inboxError(w, http.StatusServiceUnavailable, "this instance does not take activities now")
+		return
+	}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/activity+json", "application/ld+json", "application/json":
+	default:
+		f.metrics.inbox.WithLabelValues("refused").Inc()
+		inboxError(w, http.StatusUnsupportedMediaType, "send application/activity+json")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInboxBody))
+	if err != nil {
+		f.metrics.inbox.WithLabelValues("refused").Inc()
+		inboxError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("activities are limited to %d bytes", maxInboxBody))
+		return
+	}
+	doc, err := decodeObject(body)
+	if err != nil {
+		f.metrics.inbox.WithLabelValues("refused").Inc()
+		inboxError(w, http.StatusBadRequest, "the body is not a JSON object")
+		return
+	}
+	signer, err := verifyRequest(r.Context(), r, f.links.Base+r.URL.RequestURI(), body, f.now(), f.findKey)
+	if err != nil {
+		f.metrics.inbox.WithLabelValues("unauthorized").Inc()
+		status := http.StatusUnauthorized
+		if !errors.Is(err, ErrSignature) {
+			f.log.WarnContext(r.Context(), "inbox: key lookup failed", "err", err)
+		}
+		inboxError(w, status, err.Error())
+		return
+	}
+	id, typ, actor := str(doc["id"]), typeOf(doc), str(doc["actor"])
+	if actor == "" || actor != signer.Owner {
+		f.metrics.inbox.WithLabelValues("forbidden").Inc()
+		inboxError(w, http.StatusUnauthorized, fmt.Sprintf("the activity's actor %q is not the signer %q", actor, signer.Owner))
+		return
+	}
+	if err := checkOrigin(doc, actor); err != nil {
+		f.metrics.inbox.WithLabelValues("forbidden").Inc()
+		inboxError(w, http.StatusForbidden, err.Error())
+		return
+	}
+	if !handledTypes[typ] || id == "" {
+		// Unknown or transient: accepted, and left alone.
+		f.metrics.inbox.WithLabelValues("ignored").Inc()
+		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	if _, err := streams.ToType(r.Context(), withContext(doc)); err != nil && typ != "Undo" {
+		f.metrics.inbox.WithLabelValues("refused").Inc()
+		inboxError(w, http.StatusBadRequest, "not an ActivityStreams activity: "+err.Error())
+		return
+	}
+	fresh, err := f.store.RecordActivity(r.Context(), id, actor, typ, body, func(tx pgx.Tx) error {
+		_, err := f.queue.InsertTx(r.Context(), tx, InboxArgs{ActivityID: id}, nil)
+		return err
+	})
+	if err != nil {
+		f.log.ErrorContext(r.Context(), "inbox: record activity", "id", id, "err", err)
+		inboxError(w, http.StatusInternalServerError, "the activity could not be stored; try again")
+		return
+	}
+	if fresh {
+		f.metrics.inbox.WithLabelValues("accepted").Inc()
+	} else {
+		f.metrics.inbox.WithLabelValues("duplicate").Inc()
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// withContext returns doc with the ActivityStreams @context when it lacks
+// one, for go-fed's type resolution.
+func withContext(doc map[string]any) map[string]any {
+	if _, ok := doc["@context"]; ok {
+		return doc
+	}
+	c := make(map[string]any, len(doc)+1)
+	for k, v := range doc {
+		c[k] = v
+	}
+	c["@context"] = "https://www.w3.org/ns/activitystreams"
+	return c
+}
+
+// checkOrigin refuses activities whose id, or the id of what they create,
+// change or delete, is not on the actor's server, and objects attributed to
+// someone else.
+func checkOrigin(doc map[string]any, actor string) error {
+	if id := str(doc["id"]); id != "" && !sameHost(id, actor) {
+		return fmt.Errorf("activity %s is not on the actor's server", id)
+	}
+	switch typeOf(doc) {
+	case "Create", "Update", "Delete":
+		o := doc["object"]
+		oid := str(o)
+		if oid == "" {
+			return errors.New("the activity has no object")
+		}
+		if !sameHost(oid, actor) {
+			return fmt.Errorf("object %s is not on the actor's server", oid)
+		}
+		if m := obj(o); m != nil && typeOf(doc) != "Delete" {
+			if by := str(m["attributedTo"]); by != "" && by != actor && !actorTypes[typeOf(m)] {
+				return fmt.Errorf("object %s is attributed to %s, not to the actor", oid, by)
+			}
+		}
+	}
+	return nil
+}
+
+// InboxArgs is the processing of one recorded incoming activity.
+type InboxArgs struct {
+	ActivityID string `json:"activity_id"`
+}
+
+// Kind names the job.
+func (InboxArgs) Kind() string { return "inbox" }
+
+// InsertOpts puts inbox processing on the federation queue.
+func (InboxArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueFederation, MaxAttempts: 8}
+}
+
+type inboxWorker struct {
+	river.WorkerDefaults[InboxArgs]
+	f *Federator
+}
+
+func (w *inboxWorker) Timeout(*river.Job[InboxArgs]) time.Duration { return 2 * time.Minute }
+
+func (w *inboxWorker) Work(ctx context.Context, job *river.Job[InboxArgs]) error {
+	raw, err := w.f.store.ActivityRaw(ctx, job.Args.ActivityID)
+	if errors.Is(err, roundtable.ErrNotFound) {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	doc, err := decodeObject(raw)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	err = w.f.process(ctx, doc)
+	var perm *permanentError
+	if errors.As(err, &perm) || errors.Is(err, roundtable.ErrNotFound) || errors.Is(err, roundtable.ErrForbidden) {
+		_ = w.f.store.FinishActivity(ctx, job.Args.ActivityID, err)
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	return w.f.store.FinishActivity(ctx, job.Args.ActivityID, nil)
+}
+
+// permanentError is a processing failure that retrying cannot mend.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+func permanent(format string, args ...any) error {
+	return &permanentError{err: fmt.Errorf(format, args...)}
+}
+
+// process applies one activity whose sender was verified.
+func (f *Federator) process(ctx context.Context, doc map[string]any) error {
+	actorURI := str(doc["actor"])
+	actor, err := f.accountByURI(ctx, actorURI)
+	if err != nil {
+		return fmt.Errorf("actor %s: %w", actorURI, err)
+	}
+	object := doc["object"]
+	switch typeOf(doc) {
+	case "Follow":
+		target, err := f.store.ActorByURI(ctx, str(object))
+		if err != nil || !target.Local() {
+			return permanent("follow of %s: not an actor here", str(object))
+		}
+		return f.store.ReceiveFollow(ctx, actor, target.AccountID, str(doc["id"]))
+	case "Accept", "Reject":
+		follow := obj(object)
+		followURI, followerURI := str(object), ""
+		if follow != nil {
+			followerURI = str(follow["actor"])
+		}
+		return f.store.ReceiveFollowAnswer(ctx, actor, followURI, followerURI, typeOf(doc) == "Accept")
+	case "Undo":
+		inner := obj(object)
+		switch typeOf(inner) {
+		case "Follow":
+			return f.store.ReceiveUndoFollow(ctx, actor, str(inner["object"]), str(inner["id"]))
+		case "Like":
+			return f.store.ReceiveUndoLike(ctx, actor, str(inner["id"]), str(inner["object"]))
+		case "":
+			// Only the id of what is undone: it may be a follow or a like.
+			if err := f.store.ReceiveUndoFollow(ctx, actor, "", str(object)); err != nil {
+				return err
+			}
+			return f.store.ReceiveUndoLike(ctx, actor, str(object), "")
+		}
+		return nil
+	case "Create", "Update":
+		note := obj(object)
+		if note == nil {
+			// Only a reference: read it from its origin.
+			if note, err = f.fetchObject(ctx, str(object)); err != nil {
+				return err
+			}
+		}
+		if actorTypes[typeOf(note)] {
+			_, err := f.saveActorDoc(ctx, note)
+			return err
+		}
+		if str(note["attributedTo"]) != actorURI {
+			return permanent("object %s is not the actor's", str(note["id"]))
+		}
+		_, err := f.saveNoteBy(ctx, actor, note, 0)
+		return err
+	case "Delete":
+		uri := str(object)
+		if uri == actorURI {
+			return nil // account deletion: not handled yet; the account stays as it was
+		}
+		return f.store.DeleteRemoteStatus(ctx, actor, uri)
+	case "Like":
+		return f.store.ReceiveLike(ctx, actor, str(object), str(doc["id"]))
+	case "Announce":
+		// Boosts are not shown yet; the boosted status is fetched from its
+		// origin so that it is known here.
+		uri := str(object)
+		if uri == "" || !isPublic(doc) {
+			return nil
+		}
+		if _, err := f.store.StatusByURI(ctx, uri, ""); err == nil {
+			return nil
+		}
+		_, _, err := f.ResolveURL(ctx, uri)
+		return err
+	case "Block":
+		return f.store.ReceiveBlock(ctx, actor, str(object))
+	}
+	return nil
+}
+
+// isPublic reports whether an activity or object is addressed to the public.
+func isPublic(m map[string]any) bool {
+	for _, k := range []string{"to", "cc"} {
+		for _, a := range strs(m[k]) {
+			if a == publicIRI || a == "as:Public" || a == "Public" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// saveNote stores a Note (or Article, Page, Question) fetched from its
+// origin, with its author.
+func (f *Federator) saveNote(ctx context.Context, note map[string]any, depth int) (*roundtable.Status, error) {
+	author, err := f.accountByURI(ctx, str(note["attributedTo"]))
+	if err != nil {
+		return nil, err
+	}
+	if !sameHost(str(note["id"]), author.URI) {
+		return nil, permanent("note %s is not on its author's server", str(note["id"]))
+	}
+	return f.saveNoteBy(ctx, author, note, depth)
+}
+
+var noteTypes = map[string]bool{"Note": true, "Article": true, "Page": true, "Question": true}
+
+// saveNoteBy stores a note by author, first fetching the status it
+// replies to when that is unknown (up to maxReplyDepth parents).
+func (f *Federator) saveNoteBy(ctx context.Context, author *roundtable.Account, note map[string]any, depth int) (*roundtable.Status, error) {
+	if !noteTypes[typeOf(note)] {
+		return nil, permanent("%s objects are not stored", typeOf(note))
+	}
+	actor, err := f.store.ActorByAccountID(ctx, author.ID)
+	if err != nil {
+		return nil, err
+	}
+	parent := str(note["inReplyTo"])
+	if parent != "" && depth < maxReplyDepth {
+		if _, err := f.store.StatusByURI(ctx, parent, ""); errors.Is(err, roundtable.ErrNotFound) && hostOf(parent) != strings.ToLower(f.links.Domain()) {
+			if doc, err := f.fetchObject(ctx, parent); err == nil {
+				// A parent that cannot be read is no reason to lose the reply.
+				_, _ = f.saveNote(ctx, doc, depth+1)
+			}
+		}
+	}
+	raw, _ := json.Marshal(note)
+	rs := roundtable.RemoteStatus{
+		URI: str(note["id"]), URL: str(note["url"]), InReplyToURI: parent,
+		Content: text(note, "content"), Summary: text(note, "summary"), Sensitive: boolean(note["sensitive"]),
+		Visibility: visibilityOf(note, actor), Raw: raw,
+	}
+	if typeOf(note) == "Article" || typeOf(note) == "Page" {
+		if name := text(note, "name"); name != "" {
+			rs.Content = "<p><strong>" + escapeHTML(name) + "</strong></p>" + rs.Content
+		}
+	}
+	if cm, ok := note["contentMap"].(map[string]any); ok {
+		for lang := range cm {
+			rs.Language = lang
+			break
+		}
+	}
+	if t := timeOf(note["published"]); t != nil {
+		rs.Published = *t
+	}
+	rs.Updated = timeOf(note["updated"])
+	for _, tag := range objects(note["tag"]) {
+		switch typeOf(tag) {
+		case "Mention":
+			if h := str(tag["href"]); h != "" {
+				rs.MentionURIs = append(rs.MentionURIs, h)
+			}
+		case "Hashtag":
+			rs.Tags = append(rs.Tags, str(tag["name"]))
+		}
+	}
+	st, err := f.store.SaveRemoteStatus(ctx, author, rs)
+	var ve *roundtable.ValidationError
+	if errors.As(err, &ve) {
+		return nil, permanent("note %s: %v", rs.URI, err)
+	}
+	return st, err
+}
+
+// visibilityOf reads a note's audience as Mastodon does: public in "to" is
+// public, public in "cc" unlisted, the author's followers private, and
+// anything else direct.
+func visibilityOf(note map[string]any, author *roundtable.Actor) roundtable.Visibility {
+	to, cc := strs(note["to"]), strs(note["cc"])
+	has := func(list []string, v ...string) bool {
+		for _, a := range list {
+			for _, b := range v {
+				if a == b {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	pub := []string{publicIRI, "as:Public", "Public"}
+	switch {
+	case has(to, pub...):
+		return roundtable.Public
+	case has(cc, pub...):
+		return roundtable.Unlisted
+	case author.Followers != "" && has(append(to, cc...), author.Followers):
+		return roundtable.Private
+	}
+	return roundtable.Direct
+}
+
+func escapeHTML(s string) string {
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
+	return r.Replace(s)
+}

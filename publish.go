@@ -1,0 +1,204 @@
+package roundtable
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Publisher sends what happens here to the accounts on other servers that
+// should know. It is called inside the transaction that makes the change
+// and must only enqueue there (federation's delivery jobs), so the change and
+// its delivery commit or fail together.
+type Publisher interface {
+	Publish(ctx context.Context, tx pgx.Tx, o *Outgoing) error
+}
+
+// Resolver finds accounts on other servers.
+type Resolver interface {
+	// ResolveAccount looks up acct ("name@domain") on its server and
+	// stores what it finds; ErrNotFound when there is no such account.
+	ResolveAccount(ctx context.Context, acct string) (*Account, error)
+}
+
+// SetResolver wires the Store to the adapter that looks up remote
+// accounts (mentions of accounts not seen before).
+func (s *Store) SetResolver(r Resolver) { s.resolver = r }
+
+// SetPublisher wires the Store to the adapter that federates its changes.
+// Without one, nothing leaves the instance.
+func (s *Store) SetPublisher(p Publisher) { s.publisher = p }
+
+// Outgoing kinds: the activity each change becomes.
+const (
+	OutCreate     = "Create"
+	OutUpdate     = "Update"
+	OutDelete     = "Delete"
+	OutFollow     = "Follow"
+	OutUndoFollow = "UndoFollow"
+	OutAccept     = "Accept"
+	OutReject     = "Reject"
+	OutLike       = "Like"
+	OutUndoLike   = "UndoLike"
+)
+
+// Outgoing is a change of a local actor to tell other servers about.
+type Outgoing struct {
+	Kind  string
+	Actor *Actor // the local actor that acts
+	// ActivityID is the id of the activity: of the Follow or Like itself,
+	// or of the Follow that an Accept, Reject or Undo answers.
+	ActivityID string
+	// Object is the status created, updated or deleted.
+	Object *StatusObject
+	// Target is the other actor of a Follow, Accept, Reject or Like.
+	Target *Actor
+	// ObjectURI is what a Like is of.
+	ObjectURI string
+	// Inboxes are where to deliver, one per server where possible.
+	Inboxes []string
+}
+
+// StatusObject is a status as ActivityPub shows it.
+type StatusObject struct {
+	URI             string
+	URL             string
+	AuthorURI       string
+	AuthorFollowers string
+	InReplyToURI    string
+	ContextURI      string
+	Content         string
+	Summary         string
+	Sensitive       bool
+	Language        string
+	Visibility      Visibility
+	Published       time.Time
+	Updated         *time.Time
+	Mentions        []ObjectMention
+	Tags            []string
+	Local           bool
+}
+
+// ObjectMention is an actor a status mentions.
+type ObjectMention struct {
+	URI  string
+	Name string // @user@domain
+}
+
+func (s *Store) publish(ctx context.Context, tx pgx.Tx, o *Outgoing) error {
+	if s.publisher == nil || len(o.Inboxes) == 0 {
+		return nil
+	}
+	if err := s.publisher.Publish(ctx, tx, o); err != nil {
+		return fmt.Errorf("publish %s: %w", o.Kind, err)
+	}
+	return nil
+}
+
+// statusObject builds the ActivityPub view of a stored status, reading
+// through q (a transaction, when the status is not committed yet).
+func (s *Store) statusObject(ctx context.Context, q querier, st *Status) (*StatusObject, error) {
+	author, err := s.actorWhere(ctx, q, "a.id = $1", st.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	o := &StatusObject{
+		URI: deref(st.URI), URL: deref(st.URL), AuthorURI: author.URI, AuthorFollowers: author.Followers,
+		Content: st.Content, Summary: st.SpoilerText, Sensitive: st.Sensitive, Visibility: st.Visibility,
+		Published: st.CreatedAt, Updated: st.EditedAt, Local: st.Local, Tags: []string{}, Mentions: []ObjectMention{},
+	}
+	if st.Language != nil {
+		o.Language = *st.Language
+	}
+	if st.InReplyToID != nil {
+		if err := q.QueryRow(ctx, `SELECT coalesce(uri, '') FROM statuses WHERE id = $1`, *st.InReplyToID).Scan(&o.InReplyToURI); err != nil && err != pgx.ErrNoRows {
+			return nil, err
+		}
+	} else if st.InReplyToURI != nil {
+		o.InReplyToURI = *st.InReplyToURI
+	}
+	if err := q.QueryRow(ctx, `SELECT coalesce(uri, '') FROM statuses WHERE id = $1`, st.ThreadID).Scan(&o.ContextURI); err != nil && err != pgx.ErrNoRows {
+		return nil, err
+	}
+	rows, _ := q.Query(ctx, `SELECT coalesce(a.uri, ''), a.username, coalesce(a.domain, '') FROM status_mentions m
+		JOIN accounts a ON a.id = m.account_id WHERE m.status_id = $1 ORDER BY a.username`, st.ID)
+	var uri, name, domain string
+	if _, err := pgx.ForEachRow(rows, []any{&uri, &name, &domain}, func() error {
+		if domain == "" {
+			domain = s.links.Domain()
+		}
+		o.Mentions = append(o.Mentions, ObjectMention{URI: uri, Name: "@" + name + "@" + domain})
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("mentions of %s: %w", st.ID, err)
+	}
+	rows, _ = q.Query(ctx, `SELECT name FROM status_tags WHERE status_id = $1 ORDER BY name`, st.ID)
+	if _, err := pgx.ForEachRow(rows, []any{&name}, func() error {
+		o.Tags = append(o.Tags, name)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("tags of %s: %w", st.ID, err)
+	}
+	return o, nil
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// statusInboxes returns where a status goes: the servers of the author's
+// remote followers (unless it is direct), of the remote accounts it
+// mentions, and of the author it replies to.
+func (s *Store) statusInboxes(ctx context.Context, q querier, st *Status) ([]string, error) {
+	rows, _ := q.Query(ctx, `
+		SELECT DISTINCT coalesce(a.shared_inbox, a.inbox) FROM follows f JOIN accounts a ON a.id = f.account_id
+			WHERE f.target_account_id = $1 AND f.accepted AND a.domain IS NOT NULL AND $3 <> 'direct'
+		UNION
+		SELECT coalesce(a.shared_inbox, a.inbox) FROM status_mentions m JOIN accounts a ON a.id = m.account_id
+			WHERE m.status_id = $2 AND a.domain IS NOT NULL
+		UNION
+		SELECT coalesce(a.shared_inbox, a.inbox) FROM accounts a
+			WHERE a.id = $4 AND a.domain IS NOT NULL`, st.AccountID, st.ID, st.Visibility, st.InReplyToAccountID)
+	inboxes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("inboxes for %s: %w", st.ID, err)
+	}
+	out := inboxes[:0]
+	for _, i := range inboxes {
+		if i != "" {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}
+
+// publishStatus tells the status's audience that it was created, updated
+// or deleted.
+func (s *Store) publishStatus(ctx context.Context, tx pgx.Tx, kind string, st *Status, inboxes []string) error {
+	if s.publisher == nil || !st.Local {
+		return nil
+	}
+	if inboxes == nil {
+		var err error
+		if inboxes, err = s.statusInboxes(ctx, tx, st); err != nil {
+			return err
+		}
+	}
+	if len(inboxes) == 0 {
+		return nil
+	}
+	obj, err := s.statusObject(ctx, tx, st)
+	if err != nil {
+		return err
+	}
+	actor, err := s.actorWhere(ctx, tx, "a.id = $1", st.AccountID)
+	if err != nil {
+		return err
+	}
+	return s.publish(ctx, tx, &Outgoing{Kind: kind, Actor: actor, Object: obj, Inboxes: inboxes})
+}
