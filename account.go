@@ -142,11 +142,17 @@ func (s *Store) CreateMember(ctx context.Context, nm NewMember) (*Member, error)
 	if err != nil {
 		return nil, fmt.Errorf("hash password: %w", err)
 	}
-	priv, pub, err := s.keyPair()
-	if err != nil {
-		return nil, err
+	// Without a base URL (an admin command before the instance ever
+	// served) the actor is made when serve starts.
+	var uri, url, inbox, shared, outbox, followers, following, keyID, priv, pub *string
+	if s.links.Base != "" {
+		pr, pu, err := s.keyPair()
+		if err != nil {
+			return nil, err
+		}
+		u, l, i, sh, o, fr, fg, k := s.localActorValues(nm.Username)
+		uri, url, inbox, shared, outbox, followers, following, keyID, priv, pub = &u, &l, &i, &sh, &o, &fr, &fg, &k, &pr, &pu
 	}
-	uri, url, inbox, shared, outbox, followers, following, keyID := s.localActorValues(nm.Username)
 	now := s.Now()
 	id := NewID(now)
 	err = s.inTx(ctx, func(tx pgx.Tx) error {

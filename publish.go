@@ -21,6 +21,9 @@ type Resolver interface {
 	// ResolveAccount looks up acct ("name@domain") on its server and
 	// stores what it finds; ErrNotFound when there is no such account.
 	ResolveAccount(ctx context.Context, acct string) (*Account, error)
+	// ResolveURL fetches the actor or status at uri and stores it; one of
+	// the results is nil.
+	ResolveURL(ctx context.Context, uri string) (*Account, *Status, error)
 }
 
 // SetResolver wires the Store to the adapter that looks up remote
@@ -153,7 +156,8 @@ func deref(p *string) string {
 
 // statusInboxes returns where a status goes: the servers of the author's
 // remote followers (unless it is direct), of the remote accounts it
-// mentions, and of the author it replies to.
+// mentions, of the author it replies to, and of those who answered or liked
+// it (they hold a copy that an edit or a deletion must reach).
 func (s *Store) statusInboxes(ctx context.Context, q querier, st *Status) ([]string, error) {
 	rows, _ := q.Query(ctx, `
 		SELECT DISTINCT coalesce(a.shared_inbox, a.inbox) FROM follows f JOIN accounts a ON a.id = f.account_id
@@ -163,7 +167,13 @@ func (s *Store) statusInboxes(ctx context.Context, q querier, st *Status) ([]str
 			WHERE m.status_id = $2 AND a.domain IS NOT NULL
 		UNION
 		SELECT coalesce(a.shared_inbox, a.inbox) FROM accounts a
-			WHERE a.id = $4 AND a.domain IS NOT NULL`, st.AccountID, st.ID, st.Visibility, st.InReplyToAccountID)
+			WHERE a.id = $4 AND a.domain IS NOT NULL
+		UNION
+		SELECT coalesce(a.shared_inbox, a.inbox) FROM statuses r JOIN accounts a ON a.id = r.account_id
+			WHERE r.in_reply_to_id = $2 AND a.domain IS NOT NULL
+		UNION
+		SELECT coalesce(a.shared_inbox, a.inbox) FROM favourites f JOIN accounts a ON a.id = f.account_id
+			WHERE f.status_id = $2 AND a.domain IS NOT NULL`, st.AccountID, st.ID, st.Visibility, st.InReplyToAccountID)
 	inboxes, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return nil, fmt.Errorf("inboxes for %s: %w", st.ID, err)

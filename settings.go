@@ -27,7 +27,35 @@ func ParseRegistrations(s string) (Registrations, error) {
 	return "", Invalid("registrations", "must be open, approval or closed")
 }
 
-const settingRegistrations = "registrations"
+const (
+	settingRegistrations = "registrations"
+	settingBaseURL       = "base_url"
+)
+
+// SaveBaseURL records the base URL the Store was given, for commands run
+// later without a configured domain.
+func (s *Store) SaveBaseURL(ctx context.Context) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, settingBaseURL, s.links.Base)
+	if err != nil {
+		return fmt.Errorf("save base URL: %w", err)
+	}
+	return nil
+}
+
+// SavedBaseURL returns the base URL the instance last served with, or ""
+// when it never served.
+func (s *Store) SavedBaseURL(ctx context.Context) (string, error) {
+	var v string
+	err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, settingBaseURL).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("saved base URL: %w", err)
+	}
+	return v, nil
+}
 
 // RegistrationMode returns the sign-up mode; new instances are open.
 func (s *Store) RegistrationMode(ctx context.Context) (Registrations, error) {

@@ -53,7 +53,16 @@ func openStore(ctx context.Context, cf *configFlags, e env) (store *roundtable.S
 	if err != nil {
 		return nil, nil, err
 	}
-	store = roundtable.NewStore(db.pool, roundtable.WithLinks(roundtable.Links{Base: cfg.BaseURL()}))
+	base := cfg.BaseURL()
+	if cfg.Domain == "" {
+		// The domain serve last ran with: accounts made here get the same
+		// ids as accounts made through it.
+		if base, err = roundtable.NewStore(db.pool).SavedBaseURL(ctx); err != nil {
+			db.Close(ctx)
+			return nil, nil, err
+		}
+	}
+	store = roundtable.NewStore(db.pool, roundtable.WithLinks(roundtable.Links{Base: base}))
 	return store, func() { db.Close(ctx) }, nil
 }
 

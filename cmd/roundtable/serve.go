@@ -90,6 +90,9 @@ func serve(ctx context.Context, stopSignals func(), args []string, e env) error 
 		}
 	}
 
+	if err := store.SaveBaseURL(ctx); err != nil {
+		return err
+	}
 	if err := store.EnsureLocalActors(ctx); err != nil {
 		return fmt.Errorf("prepare actors: %w", err)
 	}
