@@ -301,6 +301,14 @@ var contentPolicy = func() *bluemonday.Policy {
 // sanitize removes everything from s that contentPolicy does not allow.
 func sanitize(s string) string { return contentPolicy.Sanitize(s) }
 
+var strictPolicy = bluemonday.StrictPolicy()
+
+// PlainText turns HTML from elsewhere into the text it shows, for fields
+// that hold plain text (content warnings).
+func PlainText(s string) string {
+	return strings.TrimSpace(html.UnescapeString(strictPolicy.Sanitize(s)))
+}
+
 // SanitizeHTML cleans HTML from elsewhere (a remote server) to what
 // contributions may contain.
 func SanitizeHTML(s string) string { return sanitize(s) }

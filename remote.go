@@ -128,7 +128,7 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 	if strings.TrimSpace(content) == "" && rs.Summary == "" {
 		return nil, Invalid("content", "is empty")
 	}
-	summary := rs.Summary
+	summary := PlainText(rs.Summary)
 	if utf8.RuneCountInString(summary) > 1000 {
 		summary = string([]rune(summary)[:1000])
 	}

@@ -65,12 +65,13 @@ func (f *Federator) inbox(w http.ResponseWriter, r *http.Request) {
 	}
 	signer, err := verifyRequest(r.Context(), r, f.links.Base+r.URL.RequestURI(), body, f.now(), f.findKey)
 	if err != nil {
-		f.metrics.inbox.WithLabelValues("unauthorized").Inc()
-		status := http.StatusUnauthorized
 		if !errors.Is(err, ErrSignature) {
-			f.log.WarnContext(r.Context(), "inbox: key lookup failed", "err", err)
+			f.log.ErrorContext(r.Context(), "inbox: verifying a signature failed", "err", err)
+			inboxError(w, http.StatusServiceUnavailable, "the signature could not be checked now; try again later")
+			return
 		}
-		inboxError(w, status, err.Error())
+		f.metrics.inbox.WithLabelValues("unauthorized").Inc()
+		inboxError(w, http.StatusUnauthorized, err.Error())
 		return
 	}
 	id, typ, actor := str(doc["id"]), typeOf(doc), str(doc["actor"])

@@ -3,6 +3,8 @@ package federation
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"strings"
 	"time"
 )
@@ -141,7 +143,10 @@ func decodeObject(b []byte) (map[string]any, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, err
 	}
-	if dec.More() {
+	if m == nil {
+		return nil, errNotObject
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errTrailing
 	}
 	return m, nil
@@ -151,4 +156,7 @@ type constError string
 
 func (e constError) Error() string { return string(e) }
 
-const errTrailing = constError("trailing data after the JSON document")
+const (
+	errTrailing  = constError("trailing data after the JSON document")
+	errNotObject = constError("the JSON document is not an object")
+)

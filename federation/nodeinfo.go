@@ -17,6 +17,8 @@ func (f *Federator) nodeInfoLinks(w http.ResponseWriter, r *http.Request) {
 		"links": []map[string]string{
 			{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": f.links.Base + "/nodeinfo/2.0"},
 			{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": f.links.Base + "/nodeinfo/2.1"},
+			// FEP-2677: the instance's own actor.
+			{"rel": "https://www.w3.org/ns/activitystreams#Application", "href": f.links.InstanceActor()},
 		},
 	})
 }

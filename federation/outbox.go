@@ -1,6 +1,8 @@
 package federation
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"time"
@@ -49,7 +51,10 @@ func (f *Federator) activityFor(o *roundtable.Outgoing) (map[string]any, error) 
 	case roundtable.OutAccept, roundtable.OutReject:
 		// The answer embeds the Follow it answers, as Mastodon does.
 		follow := map[string]any{"id": o.ActivityID, "type": "Follow", "actor": o.Target.URI, "object": o.Actor.URI}
-		return map[string]any{"@context": contextValue, "id": o.Actor.URI + "#" + lower(o.Kind) + "s/" + roundtable.NewID(time.Now()),
+		// The answer's id is derived from the follow's, so answering twice
+		// gives the same activity.
+		sum := sha256.Sum256([]byte(o.ActivityID))
+		return map[string]any{"@context": contextValue, "id": o.Actor.URI + "#" + lower(o.Kind) + "s/" + hex.EncodeToString(sum[:13]),
 			"type": o.Kind, "actor": o.Actor.URI, "to": []any{o.Target.URI}, "object": follow}, nil
 	}
 	return nil, fmt.Errorf("no activity for %q", o.Kind)
@@ -92,7 +97,11 @@ func (f *Federator) wrapStatus(o *roundtable.Outgoing) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc["published"] = o.Object.Published.UTC().Truncate(time.Second).Format(time.RFC3339)
+	published := o.Object.Published
+	if o.Kind == roundtable.OutUpdate && o.Object.Updated != nil {
+		published = *o.Object.Updated
+	}
+	doc["published"] = published.UTC().Truncate(time.Second).Format(time.RFC3339)
 	if note, ok := doc["object"].(map[string]any); ok {
 		f.noteExtensions(note, o.Object)
 	}

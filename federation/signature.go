@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -180,6 +181,15 @@ func verifyCavage(ctx context.Context, r *http.Request, body []byte, now time.Ti
 			return nil, err
 		}
 	}
+	if signed["(created)"] {
+		created, err := strconv.ParseInt(p["created"], 10, 64)
+		if err != nil {
+			return nil, sigErr("the created parameter is missing or malformed")
+		}
+		if err := checkWindow(time.Unix(created, 0), now); err != nil {
+			return nil, err
+		}
+	}
 	if len(body) > 0 || r.Method == http.MethodPost {
 		if !signed["digest"] {
 			return nil, sigErr("the signature must cover the Digest of the body")
@@ -261,11 +271,12 @@ func verifyRFC9421(ctx context.Context, r *http.Request, publicURL string, body 
 		fields = rfcsig.Fields("@method", "@target-uri", "content-digest")
 	}
 	profile := rfcsig.VerifyProfile{
-		SignatureLabel:       label,
-		RequiredFields:       fields,
-		RequiredMetadata:     []rfcsig.Metadata{rfcsig.MetaCreated, rfcsig.MetaKeyID},
-		AllowedAlgorithms:    []rfcsig.Algorithm{rfcsig.Algo_RSA_v1_5_sha256},
-		CreatedValidDuration: maxSignatureAge + maxSignatureSkew,
+		SignatureLabel:    label,
+		RequiredFields:    fields,
+		RequiredMetadata:  []rfcsig.Metadata{rfcsig.MetaCreated, rfcsig.MetaKeyID},
+		AllowedAlgorithms: []rfcsig.Algorithm{rfcsig.Algo_RSA_v1_5_sha256},
+		// The window is checked above, against our clock.
+		DisableTimeEnforcement: true,
 	}
 	for _, refresh := range []bool{false, true} {
 		req, err := http.NewRequestWithContext(ctx, r.Method, publicURL, io.NopCloser(bytes.NewReader(body)))

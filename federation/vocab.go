@@ -240,6 +240,9 @@ func normalise(m map[string]any, top bool) {
 		switch t := v.(type) {
 		case map[string]any:
 			normalise(t, false)
+			if arrayProps[k] {
+				m[k] = []any{t}
+			}
 		case []any:
 			for _, e := range t {
 				if em, ok := e.(map[string]any); ok {

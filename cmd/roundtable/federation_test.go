@@ -2,15 +2,21 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/roundtable-fed/roundtable/migrations/dbtest"
 )
@@ -261,4 +267,252 @@ func TestFederationConversation(t *testing.T) {
 		return b.api("GET", "/api/v1/statuses/"+onB["id"].(string), bob, nil, nil) == 404 &&
 			c.api("GET", "/api/v1/statuses/"+onC["id"].(string), carol, nil, nil) == 404
 	})
+}
+
+// TestFederationRefusesForgeries sends A activities that lie about who sent
+// them or what they touch: each is refused with 401 or 403 and changes
+// nothing, while the same activity honestly signed goes through.
+func TestFederationRefusesForgeries(t *testing.T) {
+	t.Parallel()
+	a := startPeer(t, 5)
+	alice := a.member("alice")
+	var me map[string]any
+	a.api("GET", "/api/v1/accounts/verify_credentials", alice, nil, &me)
+	aliceURI := me["uri"].(string)
+
+	fake := startFakeServer(t, 6)
+	mallory := fake.addActor("mallory", fakeKey(0))
+	eve := fake.addActor("eve", fakeKey(1))
+	inbox := a.srv.base + "/inbox"
+	n := 0
+	create := func(actor, objectID string) []byte {
+		n++
+		note := map[string]any{"id": objectID, "type": "Note", "attributedTo": actor,
+			"to": []any{"https://www.w3.org/ns/activitystreams#Public"}, "cc": []any{aliceURI},
+			"content": fmt.Sprintf("<p>@alice forged %d</p>", n), "published": time.Now().UTC().Format(time.RFC3339),
+			"tag": []any{map[string]any{"type": "Mention", "href": aliceURI, "name": "@alice"}}}
+		b, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+			"id": objectID + "/activity", "type": "Create", "actor": actor, "object": note,
+			"to": note["to"], "cc": note["cc"]})
+		return b
+	}
+	now := time.Now()
+	otherHost := "http://127.0.0.7:9/notes/1"
+	cases := []struct {
+		name   string
+		keyID  string
+		key    *rsa.PrivateKey
+		body   []byte
+		digest []byte
+		date   time.Time
+		want   int
+	}{
+		{"no signature", "", nil, create(mallory, fake.base+"/notes/1"), nil, now, 401},
+		{"signed with another key", mallory + "#main-key", fakeKey(1), create(mallory, fake.base+"/notes/2"), nil, now, 401},
+		{"tampered body", mallory + "#main-key", fakeKey(0), create(mallory, fake.base+"/notes/3"), create(mallory, fake.base+"/notes/3x"), now, 401},
+		{"stale date", mallory + "#main-key", fakeKey(0), create(mallory, fake.base+"/notes/4"), nil, now.Add(-13 * time.Hour), 401},
+		{"future date", mallory + "#main-key", fakeKey(0), create(mallory, fake.base+"/notes/5"), nil, now.Add(2 * time.Hour), 401},
+		{"key of someone else", eve + "#main-key", fakeKey(1), create(mallory, fake.base+"/notes/6"), nil, now, 401},
+		{"object on another host", mallory + "#main-key", fakeKey(0), create(mallory, otherHost), nil, now, 403},
+	}
+	for _, c := range cases {
+		digest := c.digest
+		if digest == nil {
+			digest = c.body
+		}
+		res := signedPost(t, inbox, c.keyID, c.key, c.body, digest, c.date)
+		if res.StatusCode != c.want {
+			t.Errorf("%s: %d, want %d", c.name, res.StatusCode, c.want)
+		}
+	}
+	// The honest one, sent twice: the replay is accepted and changes nothing.
+	honest := create(mallory, fake.base+"/notes/ok")
+	for i := 0; i < 2; i++ {
+		if res := signedPost(t, inbox, mallory+"#main-key", fakeKey(0), honest, honest, now); res.StatusCode != http.StatusAccepted {
+			t.Fatalf("honest Create: %d", res.StatusCode)
+		}
+	}
+	eventually(t, 20*time.Second, "the honest mention", func() bool {
+		var notes []map[string]any
+		a.api("GET", "/api/v1/notifications", alice, nil, &notes)
+		return len(notes) == 1
+	})
+	time.Sleep(time.Second) // anything wrongly queued would have landed by now
+	var notes []map[string]any
+	a.api("GET", "/api/v1/notifications", alice, nil, &notes)
+	if len(notes) != 1 || !strings.Contains(notes[0]["status"].(map[string]any)["content"].(string), fmt.Sprintf("forged %d", n)) {
+		t.Fatalf("alice's notifications after the forgeries: %v", notes)
+	}
+	var statuses []map[string]any
+	a.api("GET", "/api/v1/timelines/public?remote=true", alice, nil, &statuses)
+	if len(statuses) != 1 {
+		t.Errorf("A stored %d remote statuses, want the honest one only", len(statuses))
+	}
+}
+
+// pendingDeliveries counts the deliveries in a peer's queue that are not
+// done (completed, or given up as refused).
+func (p *peer) pendingDeliveries() int {
+	p.t.Helper()
+	conn, err := pgx.Connect(context.Background(), p.env["ROUNDTABLE_DATABASE_URL"])
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM river_job
+		WHERE kind = 'deliver' AND state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&n); err != nil {
+		p.t.Fatal(err)
+	}
+	return n
+}
+
+// TestFederationDeliveryOutlivesOutage stops B for two minutes while A
+// posts 50 times to B's member: when B is back, every post arrives, exactly
+// once, and A's queue empties.
+func TestFederationDeliveryOutlivesOutage(t *testing.T) {
+	t.Parallel()
+	a, b := startPeer(t, 8), startPeer(t, 9)
+	alice, bob := a.member("alice"), b.member("bob")
+	accounts, _ := b.resolve(bob, "@alice@"+a.domain)
+	if len(accounts) != 1 {
+		t.Fatalf("B's search for alice: %v", accounts)
+	}
+	aliceOnB := accounts[0]["id"].(string)
+	b.api("POST", "/api/v1/accounts/"+aliceOnB+"/follow", bob, nil, nil)
+	eventually(t, 20*time.Second, "the follow accepted", func() bool {
+		var rels []map[string]any
+		b.api("GET", "/api/v1/accounts/relationships?id[]="+aliceOnB, bob, nil, &rels)
+		return len(rels) == 1 && rels[0]["following"] == true
+	})
+
+	b.srv.stop(syscall.SIGTERM, 15*time.Second)
+	down := time.Now()
+	uris := map[string]bool{}
+	for i := range 50 {
+		st := a.post(alice, map[string]any{"status": fmt.Sprintf("Post %d while B is away", i)})
+		uris[st["uri"].(string)] = true
+	}
+	if n := a.pendingDeliveries(); n != 50 {
+		t.Errorf("A's queue holds %d deliveries while B is down, want 50", n)
+	}
+	time.Sleep(2*time.Minute - time.Since(down))
+	b.restart()
+
+	eventually(t, 5*time.Minute, "all 50 posts on B", func() bool {
+		got := 0
+		for _, st := range b.pageAll(bob, "/api/v1/accounts/"+aliceOnB+"/statuses?limit=40") {
+			if uris[st["uri"].(string)] {
+				got++
+			}
+		}
+		return got >= 50
+	})
+	seen := map[string]int{}
+	for _, st := range b.pageAll(bob, "/api/v1/timelines/home?limit=40") {
+		seen[st["uri"].(string)]++
+	}
+	for uri := range uris {
+		if seen[uri] != 1 {
+			t.Errorf("%s is %d times in bob's home timeline, want once", uri, seen[uri])
+		}
+	}
+	eventually(t, 30*time.Second, "A's queue empty", func() bool { return a.pendingDeliveries() == 0 })
+}
+
+// pageAll follows a list's Link rel="next" to its end.
+func (p *peer) pageAll(token, path string) []map[string]any {
+	p.t.Helper()
+	var all []map[string]any
+	next := p.srv.base + path
+	for next != "" && len(all) < 1000 {
+		req, _ := http.NewRequest("GET", next, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		var page []map[string]any
+		json.NewDecoder(res.Body).Decode(&page)
+		res.Body.Close()
+		all = append(all, page...)
+		next = ""
+		if m := regexp.MustCompile(`<([^>]+)>; rel="next"`).FindStringSubmatch(res.Header.Get("Link")); m != nil && len(page) > 0 {
+			// Links carry the instance's public address: the same here.
+			next = m[1]
+		}
+	}
+	return all
+}
+
+// TestFederationDeliveryAfterCrash kills A with SIGKILL in the middle of a
+// fan-out to 20 inboxes on 20 servers; started again, A delivers the rest.
+func TestFederationDeliveryAfterCrash(t *testing.T) {
+	t.Parallel()
+	a := startPeer(t, 10)
+	alice := a.member("alice")
+	var me map[string]any
+	a.api("GET", "/api/v1/accounts/verify_credentials", alice, nil, &me)
+	aliceURI := me["uri"].(string)
+
+	// Twenty servers, each with one follower of alice.
+	var fakes []*fakeServer
+	for i := range 20 {
+		f := startFakeServer(t, 11+i)
+		actor := f.addActor(fmt.Sprintf("f%d", i), fakeKey(i))
+		follow, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+			"id": actor + "#follow", "type": "Follow", "actor": actor, "object": aliceURI})
+		if res := signedPost(t, a.srv.base+"/inbox", actor+"#main-key", fakeKey(i), follow, follow, time.Now()); res.StatusCode != http.StatusAccepted {
+			t.Fatalf("follow from server %d: %d", i, res.StatusCode)
+		}
+		fakes = append(fakes, f)
+	}
+	eventually(t, 30*time.Second, "20 followers accepted", func() bool {
+		for _, f := range fakes {
+			if len(f.received("Accept")) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	// Slow inboxes: the i-th answers after i×300 ms, so some deliveries are
+	// done and others still in flight when A dies.
+	for i, f := range fakes {
+		f.mu.Lock()
+		f.delay = time.Duration(i) * 300 * time.Millisecond
+		f.mu.Unlock()
+	}
+	st := a.post(alice, map[string]any{"status": "To all twenty"})
+	eventually(t, 20*time.Second, "the first deliveries", func() bool { return len(fakes[0].received("Create")) > 0 })
+	time.Sleep(1500 * time.Millisecond)
+	if err := a.srv.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-a.srv.done
+	delivered := 0
+	for _, f := range fakes {
+		if len(f.received("Create")) > 0 {
+			delivered++
+		}
+	}
+	t.Logf("%d of 20 deliveries done when A was killed", delivered)
+	if delivered == 20 {
+		t.Fatal("every delivery was done before the kill: the test proves nothing")
+	}
+
+	a.restart()
+	eventually(t, 4*time.Minute, "every server has the post", func() bool {
+		for _, f := range fakes {
+			if len(f.received("Create")) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	for i, f := range fakes {
+		got := f.received("Create")
+		if obj, _ := got[0]["object"].(map[string]any); obj == nil || obj["id"] != st["uri"] {
+			t.Errorf("server %d got %v", i, got[0])
+		}
+	}
 }

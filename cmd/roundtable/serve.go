@@ -204,7 +204,15 @@ func newJobs(pool *pgxpool.Pool, store *roundtable.Store, fed *federation.Federa
 	workers := river.NewWorkers()
 	store.AddWorkers(workers)
 	fed.AddWorkers(workers)
-	cfg := &river.Config{Workers: workers, Logger: log.With("component", "jobs")}
+	cfg := &river.Config{
+		Workers: workers,
+		// The queue reports its routine at info level every few seconds;
+		// only its warnings and errors are worth an operator's attention.
+		Logger: slog.New(minLevel{log.Handler(), slog.LevelWarn}).With("component", "jobs"),
+		// A job left running by a process that died is taken up again
+		// after this long; no job runs longer than a minute.
+		RescueStuckJobsAfter: 90 * time.Second,
+	}
 	if work {
 		cfg.Queues = map[string]river.QueueConfig{
 			river.QueueDefault:         {MaxWorkers: 10},
@@ -296,4 +304,22 @@ func ensureDevAdmin(ctx context.Context, store *roundtable.Store, cfg Config) (s
 		return "", fmt.Errorf("create the admin account: %w", err)
 	}
 	return fmt.Sprintf("Admin login: admin / %s at %s/login", password, cfg.BaseURL()), nil
+}
+
+// minLevel passes on only records at or above min.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(attrs), h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.min}
 }
