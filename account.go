@@ -48,9 +48,14 @@ type Account struct {
 	StatusesCount  int        `db:"statuses_count"`
 	FollowersCount int        `db:"followers_count"`
 	FollowingCount int        `db:"following_count"`
-	URI            string     `db:"uri"` // ActivityPub id
-	URL            string     `db:"url"` // profile page
+	ActorType      string     `db:"actor_type"` // Person, Group, Application, Service…
+	URI            string     `db:"uri"`        // ActivityPub id
+	URL            string     `db:"url"`        // profile page
 }
+
+// Group reports whether the account is a Group: a consultation, here or
+// on another server.
+func (a *Account) Group() bool { return a.ActorType == "Group" }
 
 // Local reports whether the account belongs to this instance.
 func (a *Account) Local() bool { return a.Domain == nil }
@@ -108,7 +113,7 @@ var reservedNames = map[string]bool{
 
 const accountColumns = `a.id, a.username, a.domain, a.display_name, a.note, a.note_source, a.locked, a.bot,
 	a.discoverable, a.created_at, a.updated_at, a.last_status_at, a.statuses_count, a.followers_count, a.following_count,
-	coalesce(a.uri, '') AS uri, coalesce(a.url, '') AS url`
+	a.actor_type, coalesce(a.uri, '') AS uri, coalesce(a.url, '') AS url`
 
 const memberColumns = accountColumns + `, m.email, m.password_hash, m.role, m.approved, m.signup_reason,
 	m.default_visibility, m.default_sensitive, m.default_language`

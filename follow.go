@@ -98,57 +98,73 @@ func (s *Store) Unfollow(ctx context.Context, m *Member, targetID string) (*Rela
 
 // AuthorizeFollow accepts a pending follow request from followerID.
 func (s *Store) AuthorizeFollow(ctx context.Context, m *Member, followerID string) (*Relationship, error) {
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var followURI *string
-		err := tx.QueryRow(ctx, `UPDATE follows SET accepted = true WHERE account_id = $1 AND target_account_id = $2 AND NOT accepted
-			RETURNING uri`, followerID, m.ID).Scan(&followURI)
-		if err == pgx.ErrNoRows {
-			return fmt.Errorf("follow request: %w", ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		if err := s.answerFollow(ctx, tx, OutAccept, m.ID, followerID, followURI); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM notifications WHERE account_id = $1 AND from_account_id = $2 AND type = $3`,
-			m.ID, followerID, NotifyFollowRequest); err != nil {
-			return err
-		}
-		if err := adjustFollowCounts(ctx, tx, followerID, m.ID, 1); err != nil {
-			return err
-		}
-		return s.notify(ctx, tx, m.ID, followerID, NotifyFollow, nil)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("authorize follow of %s: %w", followerID, err)
+	if err := s.authorizeFollow(ctx, m.ID, followerID); err != nil {
+		return nil, err
 	}
 	return s.Relationship(ctx, m.ID, followerID)
 }
 
-// RejectFollow refuses a pending follow request from followerID.
-func (s *Store) RejectFollow(ctx context.Context, m *Member, followerID string) (*Relationship, error) {
+// authorizeFollow accepts followerID's pending follow of targetID.
+func (s *Store) authorizeFollow(ctx context.Context, targetID, followerID string) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var followURI *string
-		err := tx.QueryRow(ctx, `DELETE FROM follows WHERE account_id = $1 AND target_account_id = $2 AND NOT accepted
-			RETURNING uri`, followerID, m.ID).Scan(&followURI)
+		err := tx.QueryRow(ctx, `UPDATE follows SET accepted = true WHERE account_id = $1 AND target_account_id = $2 AND NOT accepted
+			RETURNING uri`, followerID, targetID).Scan(&followURI)
 		if err == pgx.ErrNoRows {
 			return fmt.Errorf("follow request: %w", ErrNotFound)
 		}
 		if err != nil {
 			return err
 		}
-		if err := s.answerFollow(ctx, tx, OutReject, m.ID, followerID, followURI); err != nil {
+		if err := s.answerFollow(ctx, tx, OutAccept, targetID, followerID, followURI); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM notifications WHERE account_id = $1 AND from_account_id = $2 AND type = $3`,
+			targetID, followerID, NotifyFollowRequest); err != nil {
+			return err
+		}
+		if err := adjustFollowCounts(ctx, tx, followerID, targetID, 1); err != nil {
+			return err
+		}
+		return s.notify(ctx, tx, targetID, followerID, NotifyFollow, nil)
+	})
+	if err != nil {
+		return fmt.Errorf("authorize follow of %s: %w", followerID, err)
+	}
+	return nil
+}
+
+// RejectFollow refuses a pending follow request from followerID.
+func (s *Store) RejectFollow(ctx context.Context, m *Member, followerID string) (*Relationship, error) {
+	if err := s.rejectFollow(ctx, m.ID, followerID); err != nil {
+		return nil, err
+	}
+	return s.Relationship(ctx, m.ID, followerID)
+}
+
+// rejectFollow refuses followerID's pending follow of targetID.
+func (s *Store) rejectFollow(ctx context.Context, targetID, followerID string) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var followURI *string
+		err := tx.QueryRow(ctx, `DELETE FROM follows WHERE account_id = $1 AND target_account_id = $2 AND NOT accepted
+			RETURNING uri`, followerID, targetID).Scan(&followURI)
+		if err == pgx.ErrNoRows {
+			return fmt.Errorf("follow request: %w", ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.answerFollow(ctx, tx, OutReject, targetID, followerID, followURI); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `DELETE FROM notifications WHERE account_id = $1 AND from_account_id = $2 AND type = $3`,
-			m.ID, followerID, NotifyFollowRequest)
+			targetID, followerID, NotifyFollowRequest)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reject follow of %s: %w", followerID, err)
+		return fmt.Errorf("reject follow of %s: %w", followerID, err)
 	}
-	return s.Relationship(ctx, m.ID, followerID)
+	return nil
 }
 
 func adjustFollowCounts(ctx context.Context, tx pgx.Tx, followerID, targetID string, d int) error {

@@ -46,6 +46,10 @@ func (l Links) Avatar() string { return l.Base + "/avatars/original/missing.png"
 // Header returns the default header image.
 func (l Links) Header() string { return l.Base + "/headers/original/missing.png" }
 
+// Thread returns the id of a thread's context collection, served by the
+// consultation's Group (FEP-7888).
+func (l Links) Thread(slug, rootID string) string { return l.Actor(slug) + "/threads/" + rootID }
+
 // InstanceActor returns the ActivityPub id of the instance's own actor.
 func (l Links) InstanceActor() string { return l.Base + "/actor" }
 

@@ -67,3 +67,64 @@ func (s *Store) StatusExists(ctx context.Context, uri string) (bool, error) {
 	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM statuses WHERE uri = $1)`, uri).Scan(&ok)
 	return ok, err
 }
+
+// Policy is this instance's stance towards another instance.
+type Policy string
+
+// Policies, from closest to furthest.
+const (
+	PolicyTrust   Policy = "trust"   // its members count as ours where consultations say so
+	PolicyDefault Policy = "default" // federate normally
+	PolicyLimit   Policy = "limit"   // reach only those who follow its accounts; first contributions held
+	PolicyBlock   Policy = "block"   // nothing in or out
+)
+
+// ParsePolicy returns the policy named s.
+func ParsePolicy(s string) (Policy, error) {
+	switch p := Policy(s); p {
+	case PolicyTrust, PolicyDefault, PolicyLimit, PolicyBlock:
+		return p, nil
+	}
+	return "", Invalid("policy", "must be block, limit, default or trust")
+}
+
+// DomainPolicy is the policy towards one domain.
+type DomainPolicy struct {
+	Domain string     `db:"domain"`
+	Policy Policy     `db:"policy"`
+	Reason string     `db:"policy_reason"`
+	SetAt  *time.Time `db:"policy_at"`
+}
+
+// SetDomainPolicy sets this instance's policy towards domain.
+func (s *Store) SetDomainPolicy(ctx context.Context, domain string, p Policy, reason string) error {
+	domain = strings.ToLower(strings.TrimSpace(domain))
+	if domain == "" || strings.ContainsAny(domain, "/ @") {
+		return Invalid("domain", "must be a host name such as example.org")
+	}
+	if _, err := ParsePolicy(string(p)); err != nil {
+		return err
+	}
+	if len(reason) > 1000 {
+		return Invalid("reason", "must be at most 1000 characters")
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO peers (domain, policy, policy_reason, policy_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (domain) DO UPDATE SET policy = excluded.policy, policy_reason = excluded.policy_reason,
+		policy_at = excluded.policy_at`, domain, p, reason, s.Now())
+	if err != nil {
+		return fmt.Errorf("set policy of %s: %w", domain, err)
+	}
+	return nil
+}
+
+// DomainPolicies lists the domains with a policy other than default set,
+// and those set back to default, by domain.
+func (s *Store) DomainPolicies(ctx context.Context) ([]DomainPolicy, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT domain, policy, policy_reason, policy_at FROM peers
+		WHERE policy_at IS NOT NULL ORDER BY domain`)
+	ps, err := pgx.CollectRows(rows, pgx.RowToStructByName[DomainPolicy])
+	if err != nil {
+		return nil, fmt.Errorf("domain policies: %w", err)
+	}
+	return ps, nil
+}

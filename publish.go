@@ -45,6 +45,13 @@ const (
 	OutReject     = "Reject"
 	OutLike       = "Like"
 	OutUndoLike   = "UndoLike"
+	// OutAnnounce is a Group passing a contribution on to its followers.
+	OutAnnounce = "Announce"
+	// OutUpdateActor tells followers an actor (a Group) changed.
+	OutUpdateActor = "UpdateActor"
+	// OutRejectActivity refuses a remote contribution (ObjectURI names the
+	// activity refused).
+	OutRejectActivity = "RejectActivity"
 )
 
 // Outgoing is a change of a local actor to tell other servers about.
@@ -60,6 +67,16 @@ type Outgoing struct {
 	Target *Actor
 	// ObjectURI is what a Like is of.
 	ObjectURI string
+	// RawActivity is, for an Announce, the contribution's activity exactly
+	// as received from its author's server.
+	RawActivity []byte
+	// Thread marks an Announce of a thread starter.
+	Thread bool
+	// Account and Consultation describe the actor of an UpdateActor.
+	Account      *Account
+	Consultation *Consultation
+	// Reason says why a contribution is refused.
+	Reason string
 	// Inboxes are where to deliver, one per server where possible.
 	Inboxes []string
 }
@@ -72,6 +89,8 @@ type StatusObject struct {
 	AuthorFollowers string
 	InReplyToURI    string
 	ContextURI      string
+	Audience        string // the consultation's Group, if any
+	Title           string // a thread starter's title
 	Content         string
 	Summary         string
 	Sensitive       bool
@@ -122,8 +141,13 @@ func (s *Store) statusObject(ctx context.Context, q querier, st *Status) (*Statu
 	} else if st.InReplyToURI != nil {
 		o.InReplyToURI = *st.InReplyToURI
 	}
-	if err := q.QueryRow(ctx, `SELECT coalesce(uri, '') FROM statuses WHERE id = $1`, st.ThreadID).Scan(&o.ContextURI); err != nil && err != pgx.ErrNoRows {
+	if err := q.QueryRow(ctx, `SELECT coalesce(s.context_uri, t.uri, ''), coalesce(g.uri, '') FROM statuses s
+		LEFT JOIN statuses t ON t.id = s.thread_id LEFT JOIN accounts g ON g.id = s.group_id
+		WHERE s.id = $1`, st.ID).Scan(&o.ContextURI, &o.Audience); err != nil && err != pgx.ErrNoRows {
 		return nil, err
+	}
+	if st.Title != nil {
+		o.Title = *st.Title
 	}
 	rows, _ := q.Query(ctx, `SELECT coalesce(a.uri, ''), a.username, coalesce(a.domain, '') FROM status_mentions m
 		JOIN accounts a ON a.id = m.account_id WHERE m.status_id = $1 ORDER BY a.username`, st.ID)
@@ -168,6 +192,9 @@ func (s *Store) statusInboxes(ctx context.Context, q querier, st *Status) ([]str
 		UNION
 		SELECT coalesce(a.shared_inbox, a.inbox) FROM accounts a
 			WHERE a.id = $4 AND a.domain IS NOT NULL
+		UNION
+		SELECT coalesce(a.shared_inbox, a.inbox) FROM statuses g JOIN accounts a ON a.id = g.group_id
+			WHERE g.id = $2 AND a.domain IS NOT NULL
 		UNION
 		SELECT coalesce(a.shared_inbox, a.inbox) FROM statuses r JOIN accounts a ON a.id = r.account_id
 			WHERE r.in_reply_to_id = $2 AND a.domain IS NOT NULL

@@ -71,6 +71,17 @@ type RemoteStatus struct {
 	MentionURIs  []string // actor ids of the accounts mentioned
 	Tags         []string
 	Raw          []byte
+	// Title is a thread starter's name, if it has one.
+	Title string
+	// ContextURI is the thread's context (FEP-7888), if given.
+	ContextURI string
+	// GroupURIs are the actors the status is addressed to (audience, to,
+	// cc): a consultation among them takes it as a contribution.
+	GroupURIs []string
+	// ActivityID and RawActivity are the activity that brought the status,
+	// which a consultation announces exactly as received.
+	ActivityID  string
+	RawActivity []byte
 }
 
 // maxRemoteContent is the longest remote status kept, in bytes of HTML.
@@ -165,6 +176,7 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 		return nil, err
 	}
 
+	var refusedBy *groupChoice
 	st := &Status{ID: NewID(published), AccountID: author.ID, Visibility: rs.Visibility, Sensitive: rs.Sensitive,
 		SpoilerText: summary, Language: lang, ContentType: "text/html", Content: content, CreatedAt: published}
 	st.ThreadID = st.ID
@@ -247,8 +259,18 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 		}
 		_, err = tx.Exec(ctx, `UPDATE accounts SET statuses_count = statuses_count + 1,
 			last_status_at = greatest(last_status_at, $2) WHERE id = $1`, author.ID, st.CreatedAt)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.remoteContribution(ctx, tx, author, st, &rs, &refusedBy)
 	})
+	var refusal *Refusal
+	if errors.As(err, &refusal) && refusedBy != nil {
+		if rerr := s.refuse(ctx, refusedBy, author, rs.ActivityID, refusal.Message); rerr != nil {
+			return nil, rerr
+		}
+		return nil, err
+	}
 	if errors.Is(err, errAlreadyStored) {
 		return s.StatusByURI(ctx, rs.URI, author.ID)
 	}
@@ -294,6 +316,24 @@ func (s *Store) ReceiveFollow(ctx context.Context, follower *Account, targetID, 
 	}
 	if !target.Local() || target.Type == "Application" {
 		return fmt.Errorf("follow of %s: %w", targetID, ErrNotFound)
+	}
+	if target.Type == "Group" {
+		c, err := s.ConsultationByAccount(ctx, target.AccountID)
+		if err != nil {
+			return err
+		}
+		if c.Participation == ParticipationMembers {
+			ok, err := s.trusted(ctx, s.pool, deref(follower.Domain))
+			if err != nil {
+				return err
+			}
+			if !ok {
+				// Not for this server's people: say so, and keep nothing.
+				return s.inTx(ctx, func(tx pgx.Tx) error {
+					return s.publishFollowAnswer(ctx, tx, OutReject, target, follower.ID, followURI)
+				})
+			}
+		}
 	}
 	now := s.Now()
 	return s.inTx(ctx, func(tx pgx.Tx) error {
@@ -485,5 +525,64 @@ func (s *Store) ReceiveBlock(ctx context.Context, blocker *Account, targetURI st
 			}
 		}
 		return nil
+	})
+}
+
+// remoteContribution files a remote status under its consultation: the
+// parent's, or a Group it is addressed to. A consultation hosted here
+// checks it (refusals roll the status back; refused names the consultation
+// that refused) and announces it to its followers.
+func (s *Store) remoteContribution(ctx context.Context, tx pgx.Tx, author *Account, st *Status, rs *RemoteStatus, refused **groupChoice) error {
+	var candidates []string
+	if len(rs.GroupURIs) > 0 {
+		rows, _ := tx.Query(ctx, `SELECT id FROM accounts WHERE uri = ANY($1) AND actor_type = 'Group'`, rs.GroupURIs)
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		candidates = ids
+	}
+	group, err := s.chooseGroup(ctx, tx, author, st.InReplyToID, candidates)
+	if err != nil {
+		*refused = group
+		return err
+	}
+	if group != nil {
+		title := rs.Title
+		if title == "" {
+			title = threadTitle(PlainText(rs.Content))
+		}
+		if err := setGroup(ctx, tx, st.ID, group, title); err != nil {
+			return err
+		}
+		st.GroupID = &group.id
+	}
+	if rs.ContextURI != "" && st.InReplyToID == nil {
+		if _, err := tx.Exec(ctx, `UPDATE statuses SET context_uri = $2 WHERE id = $1`, st.ID, rs.ContextURI); err != nil {
+			return err
+		}
+	} else if err := s.setContext(ctx, tx, st, group); err != nil {
+		return err
+	}
+	return s.announce(ctx, tx, group, st, rs.RawActivity)
+}
+
+// refuse tells the author's server that a consultation hosted here did not
+// take its contribution.
+func (s *Store) refuse(ctx context.Context, g *groupChoice, author *Account, activityID, reason string) error {
+	if g == nil || g.local == nil || activityID == "" {
+		return nil
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		group, err := s.actorWhere(ctx, tx, "a.id = $1", g.id)
+		if err != nil {
+			return err
+		}
+		target, err := s.actorWhere(ctx, tx, "a.id = $1", author.ID)
+		if err != nil {
+			return err
+		}
+		return s.publish(ctx, tx, &Outgoing{Kind: OutRejectActivity, Actor: group, Target: target,
+			ObjectURI: activityID, Reason: reason, Inboxes: []string{target.Inbox}})
 	})
 }

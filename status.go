@@ -35,6 +35,9 @@ type Status struct {
 	URI                *string    `db:"uri"`             // ActivityPub id
 	URL                *string    `db:"url"`             // web page
 	InReplyToURI       *string    `db:"in_reply_to_uri"` // parent's id, when the parent is not (yet) known
+	GroupID            *string    `db:"group_id"`        // the consultation's Group account
+	Title              *string    `db:"title"`           // a thread starter's title
+	Locked             bool       `db:"locked"`          // a thread that takes no more replies
 
 	// Filled in by the loaders, for rendering.
 	Account    *Account  `db:"-"`
@@ -53,7 +56,8 @@ type AppInfo struct {
 
 const statusColumns = `s.id, s.account_id, s.in_reply_to_id, s.in_reply_to_account_id, s.thread_id, s.visibility,
 	s.sensitive, s.spoiler_text, s.language, s.content_type, s.source, s.content, s.app_id, s.local,
-	s.replies_count, s.favourites_count, s.reblogs_count, s.created_at, s.edited_at, s.uri, s.url, s.in_reply_to_uri`
+	s.replies_count, s.favourites_count, s.reblogs_count, s.created_at, s.edited_at, s.uri, s.url, s.in_reply_to_uri,
+	s.group_id, s.title, s.locked`
 
 // NewStatus is what a member posts.
 type NewStatus struct {
@@ -228,12 +232,37 @@ func (s *Store) insertStatus(ctx context.Context, tx pgx.Tx, st *Status, r Rende
 		return fmt.Errorf("insert status: %w", err)
 	}
 	mentioned := map[string]bool{}
+	var mentionOrder []string
 	for _, acct := range r.Mentions {
 		a, err := s.accountByAcctTx(ctx, tx, acct)
 		if err != nil {
 			continue // the account vanished since rendering
 		}
+		if !mentioned[a.ID] {
+			mentionOrder = append(mentionOrder, a.ID)
+		}
 		mentioned[a.ID] = true
+	}
+	author, err := s.accountByIDTx(ctx, tx, st.AccountID)
+	if err != nil {
+		return err
+	}
+	group, err := s.chooseGroup(ctx, tx, author, st.InReplyToID, mentionOrder)
+	if err != nil {
+		return err
+	}
+	if group != nil {
+		if err := setGroup(ctx, tx, st.ID, group, threadTitle(st.Source)); err != nil {
+			return err
+		}
+		st.GroupID = &group.id
+		if group.kind == ContributeThread {
+			title := threadTitle(st.Source)
+			st.Title = &title
+		}
+	}
+	if err := s.setContext(ctx, tx, st, group); err != nil {
+		return err
 	}
 	if st.InReplyToAccountID != nil {
 		// Whoever is answered can always see the answer.
@@ -264,7 +293,41 @@ func (s *Store) insertStatus(ctx context.Context, tx pgx.Tx, st *Status, r Rende
 	if err != nil {
 		return err
 	}
-	return s.publishStatus(ctx, tx, OutCreate, st, nil)
+	if err := s.publishStatus(ctx, tx, OutCreate, st, nil); err != nil {
+		return err
+	}
+	return s.announce(ctx, tx, group, st, nil)
+}
+
+// accountByIDTx loads an account inside a transaction.
+func (s *Store) accountByIDTx(ctx context.Context, q querier, id string) (*Account, error) {
+	rows, _ := q.Query(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = $1`, id)
+	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Account])
+	if err != nil {
+		return nil, notFound(err, "account")
+	}
+	return a, nil
+}
+
+// setContext gives a status the context (FEP-7888) of its thread: the
+// parent's, or for a thread opened in a consultation hosted here, the
+// thread collection its Group serves.
+func (s *Store) setContext(ctx context.Context, tx pgx.Tx, st *Status, g *groupChoice) error {
+	var contextURI *string
+	switch {
+	case st.InReplyToID != nil:
+		if err := tx.QueryRow(ctx, `SELECT context_uri FROM statuses WHERE id = $1`, *st.InReplyToID).Scan(&contextURI); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+	case g != nil && g.local != nil:
+		c := s.links.Thread(g.local.Slug, st.ID)
+		contextURI = &c
+	}
+	if contextURI == nil {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `UPDATE statuses SET context_uri = $2 WHERE id = $1`, st.ID, *contextURI)
+	return err
 }
 
 // mapLinker resolves mentions from a map of known accounts.

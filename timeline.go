@@ -11,7 +11,8 @@ func (s *Store) HomeTimeline(ctx context.Context, viewerID string, p Page) ([]*S
 	p = p.clamp(20, 40)
 	where, order, args := p.sql("s.id", 2)
 	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
-		WHERE (s.account_id = $1 OR s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted))
+		WHERE (s.account_id = $1 OR s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted)
+			OR s.group_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted))
 		AND `+visibleTo("$1")+where+order, append([]any{viewerID}, args...)...)
 }
 

@@ -29,14 +29,19 @@ func writeActivity(w http.ResponseWriter, status int, doc any) {
 }
 
 // actorDocument builds the actor document of a local account.
-func (f *Federator) actorDocument(a *roundtable.Actor, acc *roundtable.Account) (map[string]any, error) {
+func (f *Federator) actorDocument(a *roundtable.Actor, acc *roundtable.Account, c *roundtable.Consultation) (map[string]any, error) {
 	var doc map[string]any
 	var err error
-	if a.Type == "Application" {
+	switch {
+	case a.Type == "Application":
 		p := streams.NewActivityStreamsApplication()
 		p.SetJSONLDId(idProp(a.URI))
 		doc, err = document(p)
-	} else {
+	case c != nil:
+		g := streams.NewActivityStreamsGroup()
+		g.SetJSONLDId(idProp(a.URI))
+		doc, err = document(g)
+	default:
 		p := streams.NewActivityStreamsPerson()
 		p.SetJSONLDId(idProp(a.URI))
 		doc, err = document(p)
@@ -68,6 +73,23 @@ func (f *Federator) actorDocument(a *roundtable.Actor, acc *roundtable.Account) 
 	doc["icon"] = map[string]any{"type": "Image", "mediaType": "image/png", "url": f.links.Avatar()}
 	doc["tag"] = []any{}
 	doc["attachment"] = []any{}
+	if c != nil {
+		// A consultation, as FEP-1b12 groups are: its facilitators are its
+		// moderators, and its own terms say where it stands.
+		doc["attributedTo"] = a.URI + "/moderators"
+		doc["moderators"] = a.URI + "/moderators"
+		doc["postingRestrictedToMods"] = false
+		doc["summary"] = c.Prompt
+		doc["phase"] = string(c.Phase)
+		doc["participation"] = string(c.Participation)
+		doc["attribution"] = string(c.Attribution)
+		norms := make([]any, len(c.Norms))
+		for i, n := range c.Norms {
+			norms[i] = n
+		}
+		doc["norms"] = norms
+		doc["updated"] = c.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z")
+	}
 	return doc, nil
 }
 
@@ -95,7 +117,15 @@ func (f *Federator) serveActor(w http.ResponseWriter, r *http.Request) {
 	if a == nil {
 		return
 	}
-	doc, err := f.actorDocument(a, acc)
+	var c *roundtable.Consultation
+	if acc.Group() {
+		var err error
+		if c, err = f.store.ConsultationByAccount(r.Context(), acc.ID); err != nil {
+			f.serverError(w, r, err)
+			return
+		}
+	}
+	doc, err := f.actorDocument(a, acc, c)
 	if err != nil {
 		f.serverError(w, r, err)
 		return
@@ -116,7 +146,7 @@ func (f *Federator) serveInstanceActor(w http.ResponseWriter, r *http.Request) {
 		f.serverError(w, r, err)
 		return
 	}
-	doc, err := f.actorDocument(a, acc)
+	doc, err := f.actorDocument(a, acc, nil)
 	if err != nil {
 		f.serverError(w, r, err)
 		return

@@ -68,20 +68,29 @@ func (f *Federator) Publish(ctx context.Context, tx pgx.Tx, o *roundtable.Outgoi
 	if f.queue == nil {
 		return errors.New("federation has no job queue")
 	}
-	doc, err := f.activityFor(o)
-	if err != nil {
-		return err
-	}
-	raw, err := json.Marshal(doc)
-	if err != nil {
-		return err
+	var docs []json.RawMessage
+	if o.Kind == roundtable.OutAnnounce {
+		var err error
+		if docs, err = f.announces(o); err != nil {
+			return err
+		}
+	} else {
+		doc, err := f.activityFor(o)
+		if err != nil {
+			return err
+		}
+		raw, err := json.Marshal(doc)
+		if err != nil {
+			return err
+		}
+		docs = append(docs, raw)
 	}
 	objectURI := ""
-	if o.Object != nil && (o.Kind == roundtable.OutCreate || o.Kind == roundtable.OutUpdate) {
+	if o.Object != nil && (o.Kind == roundtable.OutCreate || o.Kind == roundtable.OutUpdate || o.Kind == roundtable.OutAnnounce) {
 		objectURI = o.Object.URI
 	}
 	seen := map[string]bool{}
-	params := make([]river.InsertManyParams, 0, len(o.Inboxes))
+	params := make([]river.InsertManyParams, 0, len(o.Inboxes)*len(docs))
 	for _, inbox := range o.Inboxes {
 		if inbox == "" || seen[inbox] {
 			continue
@@ -90,8 +99,10 @@ func (f *Federator) Publish(ctx context.Context, tx pgx.Tx, o *roundtable.Outgoi
 		if u, err := url.Parse(inbox); err != nil || u.Host == f.links.Domain() {
 			continue // never deliver to ourselves
 		}
-		params = append(params, river.InsertManyParams{Args: DeliverArgs{
-			Inbox: inbox, Activity: raw, SignerID: o.Actor.AccountID, ObjectURI: objectURI, Type: o.Kind}})
+		for _, raw := range docs {
+			params = append(params, river.InsertManyParams{Args: DeliverArgs{
+				Inbox: inbox, Activity: raw, SignerID: o.Actor.AccountID, ObjectURI: objectURI, Type: o.Kind}})
+		}
 	}
 	if len(params) == 0 {
 		return nil

@@ -133,7 +133,7 @@ func TestGoldenActor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := f.actorDocument(a, &m.Account)
+	doc, err := f.actorDocument(a, &m.Account, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,8 +238,8 @@ func checkArrays(t *testing.T, path string, m map[string]any) {
 	}
 }
 
-// addressees returns the strings of a property that must be an array.
-func addressees(t *testing.T, doc map[string]any, key string) []string {
+// arrayOfIDs returns the strings of a property that must be an array.
+func arrayOfIDs(t *testing.T, doc map[string]any, key string) []string {
 	t.Helper()
 	v, ok := doc[key]
 	if !ok {
@@ -306,7 +306,7 @@ func TestEmittedAddressing(t *testing.T) {
 			}
 
 			for what, doc := range map[string]map[string]any{"note": note, "create": create} {
-				to, cc := addressees(t, doc, "to"), addressees(t, doc, "cc")
+				to, cc := arrayOfIDs(t, doc, "to"), arrayOfIDs(t, doc, "cc")
 				all := append(slices.Clone(to), cc...)
 				for _, m := range mentions {
 					if !slices.Contains(all, m) {

@@ -185,7 +185,7 @@ func (w *inboxWorker) Work(ctx context.Context, job *river.Job[InboxArgs]) error
 	if err != nil {
 		return river.JobCancel(err)
 	}
-	err = w.f.process(ctx, doc)
+	err = w.f.process(ctx, doc, raw)
 	var perm *permanentError
 	if errors.As(err, &perm) || errors.Is(err, roundtable.ErrNotFound) || errors.Is(err, roundtable.ErrForbidden) {
 		_ = w.f.store.FinishActivity(ctx, job.Args.ActivityID, err)
@@ -207,8 +207,31 @@ func permanent(format string, args ...any) error {
 	return &permanentError{err: fmt.Errorf(format, args...)}
 }
 
-// process applies one activity whose sender was verified.
-func (f *Federator) process(ctx context.Context, doc map[string]any) error {
+// via is the activity that brought a note, and the Groups it is addressed
+// to.
+type via struct {
+	id     string
+	raw    []byte
+	groups []string
+}
+
+// addressees returns the actors an activity or object is addressed to.
+func addressees(m map[string]any) []string {
+	var out []string
+	for _, k := range []string{"audience", "to", "cc"} {
+		out = append(out, strs(m[k])...)
+	}
+	for _, tag := range objects(m["tag"]) {
+		if typeOf(tag) == "Mention" {
+			out = append(out, str(tag["href"]))
+		}
+	}
+	return out
+}
+
+// process applies one activity whose sender was verified; raw is the
+// activity as received.
+func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte) error {
 	actorURI := str(doc["actor"])
 	actor, err := f.accountByURI(ctx, actorURI)
 	if err != nil {
@@ -259,7 +282,12 @@ func (f *Federator) process(ctx context.Context, doc map[string]any) error {
 		if str(note["attributedTo"]) != actorURI {
 			return permanent("object %s is not the actor's", str(note["id"]))
 		}
-		_, err := f.saveNoteBy(ctx, actor, note, 0)
+		v := &via{id: str(doc["id"]), raw: raw, groups: append(addressees(doc), addressees(note)...)}
+		_, err := f.saveNoteBy(ctx, actor, note, 0, v)
+		var refusal *roundtable.Refusal
+		if errors.As(err, &refusal) {
+			return permanent("refused: %v", err)
+		}
 		return err
 	case "Delete":
 		uri := str(object)
@@ -270,6 +298,9 @@ func (f *Federator) process(ctx context.Context, doc map[string]any) error {
 	case "Like":
 		return f.store.ReceiveLike(ctx, actor, str(object), str(doc["id"]))
 	case "Announce":
+		if actor.Group() {
+			return f.groupAnnounce(ctx, actor, object)
+		}
 		// Boosts are not shown yet; the boosted status is fetched from its
 		// origin so that it is known here.
 		uri := str(object)
@@ -309,14 +340,14 @@ func (f *Federator) saveNote(ctx context.Context, note map[string]any, depth int
 	if !sameHost(str(note["id"]), author.URI) {
 		return nil, permanent("note %s is not on its author's server", str(note["id"]))
 	}
-	return f.saveNoteBy(ctx, author, note, depth)
+	return f.saveNoteBy(ctx, author, note, depth, nil)
 }
 
 var noteTypes = map[string]bool{"Note": true, "Article": true, "Page": true, "Question": true}
 
 // saveNoteBy stores a note by author, first fetching the status it
 // replies to when that is unknown (up to maxReplyDepth parents).
-func (f *Federator) saveNoteBy(ctx context.Context, author *roundtable.Account, note map[string]any, depth int) (*roundtable.Status, error) {
+func (f *Federator) saveNoteBy(ctx context.Context, author *roundtable.Account, note map[string]any, depth int, v *via) (*roundtable.Status, error) {
 	if !noteTypes[typeOf(note)] {
 		return nil, permanent("%s objects are not stored", typeOf(note))
 	}
@@ -337,7 +368,12 @@ func (f *Federator) saveNoteBy(ctx context.Context, author *roundtable.Account, 
 	rs := roundtable.RemoteStatus{
 		URI: str(note["id"]), URL: str(note["url"]), InReplyToURI: parent,
 		Content: text(note, "content"), Summary: text(note, "summary"), Sensitive: boolean(note["sensitive"]),
-		Visibility: visibilityOf(note, actor), Raw: raw,
+		Visibility: visibilityOf(note, actor), Raw: raw, Title: text(note, "name"), ContextURI: str(note["context"]),
+		GroupURIs: addressees(note),
+	}
+	if v != nil {
+		rs.ActivityID, rs.RawActivity = v.id, v.raw
+		rs.GroupURIs = append(rs.GroupURIs, v.groups...)
 	}
 	if typeOf(note) == "Article" || typeOf(note) == "Page" {
 		if name := text(note, "name"); name != "" {
@@ -402,4 +438,69 @@ func visibilityOf(note map[string]any, author *roundtable.Actor) roundtable.Visi
 func escapeHTML(s string) string {
 	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
 	return r.Replace(s)
+}
+
+// groupAnnounce applies what a consultation hosted elsewhere passes on to
+// its followers. Nothing in the Announce is believed about other servers'
+// objects: each is read from its origin.
+func (f *Federator) groupAnnounce(ctx context.Context, group *roundtable.Account, object any) error {
+	inner := obj(object)
+	target := str(object)
+	if inner != nil {
+		switch typeOf(inner) {
+		case "Create", "Update", "Page", "Note", "Article", "Question":
+			target = str(inner["object"])
+			if target == "" {
+				target = str(inner["id"])
+			}
+		case "Delete":
+			return f.checkGone(ctx, str(inner["object"]))
+		default:
+			return nil // likes and the rest: counted by the host
+		}
+	}
+	if target == "" {
+		return nil
+	}
+	if hostOf(target) == strings.ToLower(f.links.Domain()) {
+		return nil // ours: already here
+	}
+	note, err := f.fetchObject(ctx, target)
+	if err != nil {
+		var he *httpError
+		if errors.As(err, &he) && (he.status == http.StatusNotFound || he.status == http.StatusGone) {
+			return nil
+		}
+		return err
+	}
+	author, err := f.accountByURI(ctx, str(note["attributedTo"]))
+	if err != nil {
+		return err
+	}
+	if !sameHost(str(note["id"]), author.URI) {
+		return permanent("note %s is not on its author's server", str(note["id"]))
+	}
+	_, err = f.saveNoteBy(ctx, author, note, 0, &via{groups: []string{group.URI}})
+	return err
+}
+
+// checkGone deletes a stored status whose origin says it is gone.
+func (f *Federator) checkGone(ctx context.Context, uri string) error {
+	st, err := f.store.StatusByURI(ctx, uri, "")
+	if err != nil {
+		return nil // not here
+	}
+	if _, err := f.fetchObject(ctx, uri); err == nil {
+		return nil // still there
+	} else {
+		var he *httpError
+		if !errors.As(err, &he) || (he.status != http.StatusNotFound && he.status != http.StatusGone) {
+			return err
+		}
+	}
+	author, err := f.store.Account(ctx, st.AccountID)
+	if err != nil {
+		return err
+	}
+	return f.store.DeleteRemoteStatus(ctx, author, uri)
 }

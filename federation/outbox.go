@@ -3,6 +3,7 @@ package federation
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -48,6 +49,22 @@ func (f *Federator) activityFor(o *roundtable.Outgoing) (map[string]any, error) 
 		delete(innerDoc, "@context")
 		return map[string]any{"@context": contextValue, "id": o.ActivityID + "/undo", "type": "Undo",
 			"actor": o.Actor.URI, "to": []any{o.Target.URI}, "object": innerDoc}, nil
+	case roundtable.OutRejectActivity:
+		sum := sha256.Sum256([]byte(o.ObjectURI))
+		doc := map[string]any{"@context": contextValue, "id": o.Actor.URI + "#rejects/" + hex.EncodeToString(sum[:13]),
+			"type": "Reject", "actor": o.Actor.URI, "to": []any{o.Target.URI}, "object": o.ObjectURI}
+		if o.Reason != "" {
+			doc["summary"] = o.Reason
+		}
+		return doc, nil
+	case roundtable.OutUpdateActor:
+		actor, err := f.actorDocument(o.Actor, o.Account, o.Consultation)
+		if err != nil {
+			return nil, err
+		}
+		delete(actor, "@context")
+		return map[string]any{"@context": contextValue, "id": o.Actor.URI + "#updates/" + strconv.FormatInt(o.Account.UpdatedAt.UnixMilli(), 10),
+			"type": "Update", "actor": o.Actor.URI, "to": []any{publicIRI}, "cc": []any{o.Actor.Followers}, "object": actor}, nil
 	case roundtable.OutAccept, roundtable.OutReject:
 		// The answer embeds the Follow it answers, as Mastodon does.
 		follow := map[string]any{"id": o.ActivityID, "type": "Follow", "actor": o.Target.URI, "object": o.Actor.URI}
@@ -126,4 +143,42 @@ func (f *Federator) deleteStatus(o *roundtable.Outgoing) (map[string]any, error)
 	obj.AppendActivityStreamsTombstone(t)
 	a.SetActivityStreamsObject(obj)
 	return document(a)
+}
+
+// announces builds what a Group sends its followers for an accepted
+// contribution (FEP-1b12): an Announce of the activity, exactly as the
+// author's server sent it when it came from elsewhere; and for a thread
+// starter, an Announce of the object itself, which servers without groups
+// (Mastodon) show as a boost.
+func (f *Federator) announces(o *roundtable.Outgoing) ([]json.RawMessage, error) {
+	inner := json.RawMessage(o.RawActivity)
+	if inner == nil {
+		create, err := f.wrapStatus(&roundtable.Outgoing{Kind: roundtable.OutCreate, Actor: o.Target, Object: o.Object})
+		if err != nil {
+			return nil, err
+		}
+		if inner, err = json.Marshal(create); err != nil {
+			return nil, err
+		}
+	}
+	sum := sha256.Sum256([]byte(o.Object.URI))
+	base := o.Actor.URI + "#announces/" + hex.EncodeToString(sum[:13])
+	wrap := func(id string, object any) (json.RawMessage, error) {
+		return json.Marshal(map[string]any{"@context": contextValue, "id": id, "type": "Announce", "actor": o.Actor.URI,
+			"to": []any{publicIRI}, "cc": []any{o.Actor.Followers}, "audience": o.Actor.URI,
+			"published": o.Object.Published.UTC().Truncate(time.Second).Format(time.RFC3339), "object": object})
+	}
+	activity, err := wrap(base, inner)
+	if err != nil {
+		return nil, err
+	}
+	out := []json.RawMessage{activity}
+	if o.Thread {
+		boost, err := wrap(base+"/object", o.Object.URI)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, boost)
+	}
+	return out, nil
 }

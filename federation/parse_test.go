@@ -465,7 +465,7 @@ func TestSaveMastodonNote(t *testing.T) {
 		t.Fatal(err)
 	}
 	note := obj(payload(t, "mastodon-create-note")["object"])
-	st, err := f.saveNoteBy(ctx, erin, note, 0)
+	st, err := f.saveNoteBy(ctx, erin, note, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,7 +491,7 @@ func TestSaveMastodonNote(t *testing.T) {
 		t.Errorf("mentions = %v, want alice", st.Mentions)
 	}
 	equalList(t, "tags", st.Tags, []string{"housing"})
-	if _, err := f.saveNoteBy(ctx, erin, note, 0); err != nil {
+	if _, err := f.saveNoteBy(ctx, erin, note, 0, nil); err != nil {
 		t.Errorf("saved again: %v", err)
 	}
 	if n, err := store.StatusByURI(ctx, *st.URI, alice.ID); err != nil || n.ID != st.ID {
@@ -499,7 +499,7 @@ func TestSaveMastodonNote(t *testing.T) {
 	}
 
 	// The direct message reaches alice only.
-	dm, err := f.saveNoteBy(ctx, erin, payload(t, "mastodon-direct-note"), 0)
+	dm, err := f.saveNoteBy(ctx, erin, payload(t, "mastodon-direct-note"), 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -525,7 +525,7 @@ func TestSavePageWithTitle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := f.saveNoteBy(ctx, carol, obj(payload(t, "lemmy-create-page")["object"]), 0)
+	st, err := f.saveNoteBy(ctx, carol, obj(payload(t, "lemmy-create-page")["object"]), 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

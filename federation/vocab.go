@@ -3,6 +3,7 @@ package federation
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/go-fed/activity/streams"
@@ -14,6 +15,10 @@ import (
 // Outgoing ActivityStreams documents are built with go-fed's typed
 // vocabulary and serialised by it; normalise then gives them the shape
 // Mastodon and the rest expect (see normalise).
+
+// roundtableNS is the namespace of Roundtable's own terms: a consultation's
+// phase, participation, attribution and norms.
+const roundtableNS = "https://github.com/roundtable-fed/roundtable/ns#"
 
 // publicIRI is the special collection that makes an object public.
 const publicIRI = "https://www.w3.org/ns/activitystreams#Public"
@@ -48,6 +53,10 @@ func addressing(o *roundtable.StatusObject) (to, cc []string) {
 		if m.URI != "" {
 			mentions = append(mentions, m.URI)
 		}
+	}
+	if o.Audience != "" && !slices.Contains(mentions, o.Audience) {
+		// The consultation is addressed, as Lemmy and Mastodon expect.
+		mentions = append(mentions, o.Audience)
 	}
 	switch o.Visibility {
 	case roundtable.Public:
@@ -115,6 +124,16 @@ func (f *Federator) noteOf(o *roundtable.StatusObject) vocab.ActivityStreamsNote
 		c := streams.NewActivityStreamsContextProperty()
 		c.AppendIRI(iri(o.ContextURI))
 		n.SetActivityStreamsContext(c)
+	}
+	if o.Audience != "" {
+		a := streams.NewActivityStreamsAudienceProperty()
+		a.AppendIRI(iri(o.Audience))
+		n.SetActivityStreamsAudience(a)
+	}
+	if o.Title != "" {
+		name := streams.NewActivityStreamsNameProperty()
+		name.AppendXMLSchemaString(o.Title)
+		n.SetActivityStreamsName(name)
 	}
 	n.SetActivityStreamsPublished(publishedProp(o.Published))
 	if o.Updated != nil {
@@ -222,6 +241,14 @@ var contextValue = []any{
 		"discoverable":              "toot:discoverable",
 		"indexable":                 "toot:indexable",
 		"featured":                  map[string]string{"@id": "toot:featured", "@type": "@id"},
+		"lemmy":                     "https://join-lemmy.org/ns#",
+		"moderators":                map[string]string{"@id": "lemmy:moderators", "@type": "@id"},
+		"postingRestrictedToMods":   "lemmy:postingRestrictedToMods",
+		"rt":                        roundtableNS,
+		"phase":                     "rt:phase",
+		"participation":             "rt:participation",
+		"attribution":               "rt:attribution",
+		"norms":                     "rt:norms",
 	},
 }
 

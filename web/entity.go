@@ -51,7 +51,7 @@ func (s *Server) account(a *roundtable.Account) accountJSON {
 		DisplayName: a.DisplayName, Note: a.Note,
 		Avatar: s.links.Avatar(), AvatarStatic: s.links.Avatar(),
 		Header: s.links.Header(), HeaderStatic: s.links.Header(),
-		Locked: a.Locked, Fields: []any{}, Emojis: []any{}, Bot: a.Bot, Discoverable: a.Discoverable,
+		Locked: a.Locked, Fields: []any{}, Emojis: []any{}, Bot: a.Bot, Group: a.Group(), Discoverable: a.Discoverable,
 		Indexable: a.Discoverable, CreatedAt: apiTime(created), LastStatusAt: last,
 		StatusesCount: a.StatusesCount, FollowersCount: a.FollowersCount, FollowingCount: a.FollowingCount,
 		Roles: []any{},

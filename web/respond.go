@@ -47,6 +47,7 @@ func (s *Server) errorBody(r *http.Request, err error) (int, map[string]string) 
 	var ae *apiError
 	var ve *roundtable.ValidationError
 	var ce *roundtable.ConflictError
+	var rf *roundtable.Refusal
 	switch {
 	case errors.As(err, &ae):
 		body := map[string]string{"error": ae.message}
@@ -56,6 +57,8 @@ func (s *Server) errorBody(r *http.Request, err error) (int, map[string]string) 
 		return ae.status, body
 	case errors.As(err, &ve):
 		return http.StatusUnprocessableEntity, map[string]string{"error": "Validation failed: " + ve.Error()}
+	case errors.As(err, &rf):
+		return http.StatusUnprocessableEntity, map[string]string{"error": rf.Message}
 	case errors.As(err, &ce):
 		return http.StatusUnprocessableEntity, map[string]string{"error": "Validation failed: " + ce.Message}
 	case errors.Is(err, roundtable.ErrNotFound):

@@ -13,6 +13,10 @@ import (
 
 const adminUsage = `Usage: roundtable admin account create --username NAME --email ADDR [--role member|moderator|admin] [--password-stdin]
        roundtable admin account token --username NAME [--scopes "read write follow"]
+       roundtable admin consultation create --slug SLUG --title TITLE [--prompt TEXT] [--moderator NAME] [--participation open|approval|members] [--attribution named|chatham]
+       roundtable admin consultation set SLUG [--phase draft|open|synthesis|closed] [--participation …] [--title …] [--prompt …] [--moderator NAME]
+       roundtable admin domain set DOMAIN --policy block|limit|default|trust [--reason TEXT]
+       roundtable admin domain list
 `
 
 // admin runs an admin command. Admin commands work whether or not serve is
@@ -27,6 +31,14 @@ func admin(ctx context.Context, args []string, e env) error {
 		return accountCreate(ctx, args[2:], e)
 	case "account token":
 		return accountToken(ctx, args[2:], e)
+	case "consultation create":
+		return consultationCreate(ctx, args[2:], e)
+	case "consultation set":
+		return consultationSet(ctx, args[2:], e)
+	case "domain set":
+		return domainSet(ctx, args[2:], e)
+	case "domain list":
+		return domainList(ctx, args[2:], e)
 	}
 	return &usageError{msg: fmt.Sprintf("unknown admin command %q", args[0]+" "+args[1]), usage: adminUsage}
 }
@@ -176,3 +188,5 @@ func userError(err error) error {
 	}
 	return err
 }
+
+func errorsIsNotFound(err error) bool { return errors.Is(err, roundtable.ErrNotFound) }

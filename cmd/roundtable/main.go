@@ -32,6 +32,14 @@ Commands:
                                           create a local member; print its password
   admin account token --username NAME [--scopes "read write follow"]
                                           print a new OAuth bearer token for a member
+  admin consultation create --slug SLUG --title TITLE [--prompt TEXT] [--moderator NAME]
+        [--participation open|approval|members] [--attribution named|chatham]
+                                          open a consultation (a Group actor @SLUG@DOMAIN)
+  admin consultation set SLUG [--phase P] [--participation P] [--title T] [--prompt P]
+                                          change a consultation; followers hear of it
+  admin domain set DOMAIN --policy block|limit|default|trust [--reason TEXT]
+                                          set this instance's policy towards another
+  admin domain list                       print the policies, one per line
   version                                 print the version
 
 Every command takes the configuration flags (--domain, --listen,
