@@ -159,6 +159,7 @@ type RemoteActor struct {
 	Locked       bool
 	Bot          bool
 	Discoverable bool
+	Attribution  string // a Group's: named or chatham
 	Raw          []byte
 }
 
@@ -190,18 +191,19 @@ func (s *Store) SaveRemoteActor(ctx context.Context, ra RemoteActor) (*Account, 
 	var id string
 	err = s.pool.QueryRow(ctx, `INSERT INTO accounts (id, username, domain, display_name, note, locked, bot, discoverable,
 		created_at, updated_at, actor_type, uri, url, inbox, shared_inbox, outbox, followers_url, following_url,
-		public_key_id, public_key_pem, fetched_at, raw)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $9, $20)
+		public_key_id, public_key_pem, fetched_at, raw, attribution)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $9, $20, $21)
 		ON CONFLICT (uri) DO UPDATE SET username = excluded.username, display_name = excluded.display_name,
 			note = excluded.note, locked = excluded.locked, bot = excluded.bot, discoverable = excluded.discoverable,
 			updated_at = excluded.updated_at, actor_type = excluded.actor_type, url = excluded.url, inbox = excluded.inbox,
 			shared_inbox = excluded.shared_inbox, outbox = excluded.outbox, followers_url = excluded.followers_url,
 			following_url = excluded.following_url, public_key_id = excluded.public_key_id,
-			public_key_pem = excluded.public_key_pem, fetched_at = excluded.fetched_at, raw = excluded.raw
+			public_key_pem = excluded.public_key_pem, fetched_at = excluded.fetched_at, raw = excluded.raw,
+			attribution = excluded.attribution
 		RETURNING id`,
 		NewID(now), ra.Username, strings.ToLower(ra.Domain), string(display), note, ra.Locked, ra.Bot, ra.Discoverable,
 		now, ra.Type, ra.URI, nullable(ra.URL), ra.Inbox, nullable(ra.SharedInbox), nullable(ra.Outbox),
-		nullable(ra.Followers), nullable(ra.Following), ra.PublicKeyID, ra.PublicKeyPEM, ra.Raw).Scan(&id)
+		nullable(ra.Followers), nullable(ra.Following), ra.PublicKeyID, ra.PublicKeyPEM, ra.Raw, nullable(ra.Attribution)).Scan(&id)
 	if isUniqueViolation(err) {
 		return nil, &ConflictError{Message: fmt.Sprintf("another actor is already known as %s@%s", ra.Username, ra.Domain)}
 	}

@@ -49,6 +49,9 @@ const (
 	OutAnnounce = "Announce"
 	// OutUpdateActor tells followers an actor (a Group) changed.
 	OutUpdateActor = "UpdateActor"
+	// OutForward passes a remote activity on, as received, to a
+	// consultation it concerns (RawActivity; signed by the instance).
+	OutForward = "Forward"
 	// OutRejectActivity refuses a remote contribution (ObjectURI names the
 	// activity refused).
 	OutRejectActivity = "RejectActivity"

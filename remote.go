@@ -564,7 +564,47 @@ func (s *Store) remoteContribution(ctx context.Context, tx pgx.Tx, author *Accou
 	} else if err := s.setContext(ctx, tx, st, group); err != nil {
 		return err
 	}
+	if err := s.forward(ctx, tx, group, st, rs); err != nil {
+		return err
+	}
+	if chatham, err := s.groupChatham(ctx, tx, group); err != nil {
+		return err
+	} else if chatham && group.local != nil {
+		if err := keepForGroup(ctx, tx, st, group.id); err != nil {
+			return err
+		}
+		cp, err := s.chathamCopy(ctx, tx, group, st)
+		if err != nil {
+			return err
+		}
+		return s.announce(ctx, tx, group, cp, nil)
+	}
 	return s.announce(ctx, tx, group, st, rs.RawActivity)
+}
+
+// forward passes a reply in a consultation hosted elsewhere on to its Group
+// when its author did not address the Group (Mastodon addresses only the
+// author replied to), so that the consultation, and through it everyone in
+// it, gets it.
+func (s *Store) forward(ctx context.Context, tx pgx.Tx, g *groupChoice, st *Status, rs *RemoteStatus) error {
+	if g == nil || g.local != nil || rs.RawActivity == nil || (st.Visibility != Public && st.Visibility != Unlisted) {
+		return nil
+	}
+	group, err := s.actorWhere(ctx, tx, "a.id = $1", g.id)
+	if err != nil {
+		return err
+	}
+	for _, u := range rs.GroupURIs {
+		if u == group.URI {
+			return nil // addressed: it went there already
+		}
+	}
+	inst, err := s.actorWhere(ctx, tx, "a.username = $1 AND a.domain IS NULL", InstanceActorName)
+	if err != nil {
+		return err
+	}
+	return s.publish(ctx, tx, &Outgoing{Kind: OutForward, Actor: inst, RawActivity: rs.RawActivity,
+		Inboxes: []string{group.DeliveryInbox()}})
 }
 
 // refuse tells the author's server that a consultation hosted here did not

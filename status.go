@@ -293,10 +293,33 @@ func (s *Store) insertStatus(ctx context.Context, tx pgx.Tx, st *Status, r Rende
 	if err != nil {
 		return err
 	}
-	if err := s.publishStatus(ctx, tx, OutCreate, st, nil); err != nil {
+	chatham, err := s.groupChatham(ctx, tx, group)
+	if err != nil {
 		return err
 	}
-	return s.announce(ctx, tx, group, st, nil)
+	if !chatham {
+		if err := s.publishStatus(ctx, tx, OutCreate, st, nil); err != nil {
+			return err
+		}
+		return s.announce(ctx, tx, group, st, nil)
+	}
+	// Chatham House: the contribution goes to the Group alone, which
+	// republishes it under its own name.
+	if err := keepForGroup(ctx, tx, st, group.id); err != nil {
+		return err
+	}
+	if group.local == nil {
+		gi, err := s.actorWhere(ctx, tx, "a.id = $1", group.id)
+		if err != nil {
+			return err
+		}
+		return s.publishStatus(ctx, tx, OutCreate, st, []string{gi.DeliveryInbox()})
+	}
+	cp, err := s.chathamCopy(ctx, tx, group, st)
+	if err != nil {
+		return err
+	}
+	return s.announce(ctx, tx, group, cp, nil)
 }
 
 // accountByIDTx loads an account inside a transaction.

@@ -60,6 +60,7 @@ func (f *Federator) SetQueue(c *river.Client[pgx.Tx]) { f.queue = c }
 func (f *Federator) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &deliverWorker{f: f})
 	river.AddWorker(w, &inboxWorker{f: f})
+	river.AddWorker(w, &fetchWorker{f: f})
 }
 
 // Publish turns a local change into activities and enqueues their delivery
@@ -69,7 +70,9 @@ func (f *Federator) Publish(ctx context.Context, tx pgx.Tx, o *roundtable.Outgoi
 		return errors.New("federation has no job queue")
 	}
 	var docs []json.RawMessage
-	if o.Kind == roundtable.OutAnnounce {
+	if o.Kind == roundtable.OutForward {
+		docs = append(docs, json.RawMessage(o.RawActivity))
+	} else if o.Kind == roundtable.OutAnnounce {
 		var err error
 		if docs, err = f.announces(o); err != nil {
 			return err

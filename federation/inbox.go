@@ -75,6 +75,9 @@ func (f *Federator) inbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, typ, actor := str(doc["id"]), typeOf(doc), str(doc["actor"])
+	if actor != "" && actor != signer.Owner && f.forwarded(w, r, doc, signer) {
+		return
+	}
 	if actor == "" || actor != signer.Owner {
 		f.metrics.inbox.WithLabelValues("forbidden").Inc()
 		inboxError(w, http.StatusUnauthorized, fmt.Sprintf("the activity's actor %q is not the signer %q", actor, signer.Owner))
@@ -503,4 +506,72 @@ func (f *Federator) checkGone(ctx context.Context, uri string) error {
 		return err
 	}
 	return f.store.DeleteRemoteStatus(ctx, author, uri)
+}
+
+// forwarded takes a contribution that another server passed on (inbox
+// forwarding, ActivityPub §7.1.2): a Create or Update sent by its author to
+// that server only, which forwards it here because it answers something in
+// a consultation. The forwarder cannot vouch for another server's object,
+// so the object is read again from its origin before anything is stored.
+// It answers the request and returns true when the activity is such a
+// forward; false leaves the request to the caller, which refuses it.
+func (f *Federator) forwarded(w http.ResponseWriter, r *http.Request, doc map[string]any, signer *Signer) bool {
+	typ := typeOf(doc)
+	if typ != "Create" && typ != "Update" {
+		return false
+	}
+	forwarder, err := f.store.ActorByURI(r.Context(), signer.Owner)
+	if err != nil || forwarder.Type != "Application" {
+		return false // only servers forward; a person signing for another is a forgery
+	}
+	if err := checkOrigin(doc, str(doc["actor"])); err != nil {
+		f.metrics.inbox.WithLabelValues("forbidden").Inc()
+		inboxError(w, http.StatusForbidden, err.Error())
+		return true
+	}
+	if !isPublic(doc) && !isPublic(obj(doc["object"])) {
+		w.WriteHeader(http.StatusAccepted) // not ours to read
+		return true
+	}
+	uri := str(doc["object"])
+	if _, err := f.queue.Insert(r.Context(), FetchArgs{URI: uri}, nil); err != nil {
+		f.log.ErrorContext(r.Context(), "inbox: enqueue fetch", "uri", uri, "err", err)
+		inboxError(w, http.StatusInternalServerError, "the activity could not be stored; try again")
+		return true
+	}
+	f.metrics.inbox.WithLabelValues("forwarded").Inc()
+	w.WriteHeader(http.StatusAccepted)
+	return true
+}
+
+// FetchArgs reads an object from its origin and stores it.
+type FetchArgs struct {
+	URI string `json:"uri"`
+}
+
+// Kind names the job.
+func (FetchArgs) Kind() string { return "fetch" }
+
+// InsertOpts puts fetches on the federation queue.
+func (FetchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueFederation, MaxAttempts: 6,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}
+}
+
+type fetchWorker struct {
+	river.WorkerDefaults[FetchArgs]
+	f *Federator
+}
+
+func (w *fetchWorker) Work(ctx context.Context, job *river.Job[FetchArgs]) error {
+	if _, err := w.f.store.StatusByURI(ctx, job.Args.URI, ""); err == nil {
+		return nil // known already
+	}
+	_, _, err := w.f.ResolveURL(ctx, job.Args.URI)
+	var he *httpError
+	var perm *permanentError
+	if errors.As(err, &he) && he.status >= 400 && he.status < 500 || errors.As(err, &perm) || errors.Is(err, roundtable.ErrForbidden) {
+		return river.JobCancel(err)
+	}
+	return err
 }

@@ -151,7 +151,7 @@ func (f *Federator) saveActorDoc(ctx context.Context, doc map[string]any) (*roun
 		Followers: str(doc["followers"]), Following: str(doc["following"]),
 		PublicKeyID: str(key["id"]), PublicKeyPEM: str(key["publicKeyPem"]),
 		Locked: boolean(doc["manuallyApprovesFollowers"]), Bot: typeOf(doc) == "Service" || typeOf(doc) == "Application",
-		Discoverable: boolean(doc["discoverable"]), Raw: raw,
+		Discoverable: boolean(doc["discoverable"]), Attribution: str(doc["attribution"]), Raw: raw,
 	}
 	if endpoints != nil {
 		ra.SharedInbox = str(endpoints["sharedInbox"])

@@ -117,6 +117,7 @@ func (s *Server) apiRoutes(r chi.Router) {
 	r.With(need("write:statuses")).Put("/v1/statuses/{id}", s.editStatus)
 	r.With(need("read:statuses")).Get("/v1/statuses/{id}/source", s.statusSource)
 	r.With(read("search")).Get("/v2/search", s.search)
+	r.With(need("admin:read")).Get("/roundtable/v1/contributions/{id}/author", s.chathamAuthor)
 	r.With(read("statuses")).Get("/v1/statuses/{id}/context", s.statusContext)
 	r.With(read("accounts")).Get("/v1/statuses/{id}/favourited_by", s.favouritedBy)
 	r.With(read("accounts")).Get("/v1/statuses/{id}/reblogged_by", s.emptyList)

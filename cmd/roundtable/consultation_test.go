@@ -1,9 +1,15 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // join makes token's member of p find and follow a consultation, and waits
@@ -140,4 +146,114 @@ func (p *peer) findOnGroup(token, slug, needle string) string {
 		return false
 	})
 	return id
+}
+
+// TestConsultationForwardsRepliesToItsGroup: someone on a server without
+// groups (as Mastodon does) answers C's contribution addressing only C's
+// author; C passes it on to the consultation on A, which reads it from its
+// origin and announces it, so that A and B have it too.
+func TestConsultationForwardsRepliesToItsGroup(t *testing.T) {
+	t.Parallel()
+	a, b, c := startPeer(t, 43), startPeer(t, 44), startPeer(t, 45)
+	alice, bob, carol := a.member("alice"), b.member("bob"), c.member("carol")
+	mustRun(t, a.env, "", "admin", "consultation", "create", "--slug", "water", "--title", "Water", "--moderator", "alice")
+	handle := "@water@" + a.domain
+	b.join(bob, handle)
+	c.join(carol, handle)
+	st := c.post(carol, map[string]any{"status": handle + " Wells\nOur wells dried up in March."})
+	carolURI := st["account"].(map[string]any)["uri"].(string)
+	onA := a.findOnGroup(alice, "water", "Our wells dried up in March.")
+
+	d := startFakeServer(t, 46)
+	dave := d.addActor("dave", fakeKey(2))
+	note := map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": d.base + "/notes/1", "type": "Note",
+		"attributedTo": dave, "inReplyTo": st["uri"], "content": "<p>Ours in April, two valleys over.</p>",
+		"to": []any{"https://www.w3.org/ns/activitystreams#Public"}, "cc": []any{carolURI},
+		"published": time.Now().UTC().Format(time.RFC3339),
+		"tag": []any{map[string]any{"type": "Mention", "href": carolURI, "name": "@carol"}}}
+	d.serveDoc("/notes/1", note)
+	create, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": d.base + "/notes/1/activity",
+		"type": "Create", "actor": dave, "to": note["to"], "cc": note["cc"], "object": note})
+	if res := signedPost(t, c.srv.base+"/inbox", dave+"#main-key", fakeKey(2), create, create, time.Now()); res.StatusCode != http.StatusAccepted {
+		t.Fatalf("dave's reply to C: %d", res.StatusCode)
+	}
+	eventually(t, 30*time.Second, "the reply in A's thread", func() bool {
+		texts := a.threadTexts(alice, onA)
+		return len(texts) == 2 && strings.Contains(texts[1], "Ours in April")
+	})
+	onB := b.findOn(bob, "Our wells dried up in March.")
+	eventually(t, 30*time.Second, "the reply in B's thread", func() bool {
+		texts := b.threadTexts(bob, onB)
+		return len(texts) == 2 && strings.Contains(texts[1], "Ours in April")
+	})
+}
+
+// TestConsultationChathamHouse: in a Chatham House consultation on A, the
+// contribution of B's member appears on C under the consultation's name,
+// and nothing C received or can fetch from A or B names that member; A's
+// facilitator can look the author up.
+func TestConsultationChathamHouse(t *testing.T) {
+	t.Parallel()
+	a, b, c := startPeer(t, 47), startPeer(t, 48), startPeer(t, 49)
+	a.member("alice")
+	facilitator := strings.TrimSpace(mustRun(t, a.env, "", "admin", "account", "token", "--username", "alice", "--scopes", "read write follow admin:read"))
+	bob, carol := b.member("bobbyx"), c.member("carol")
+	mustRun(t, a.env, "", "admin", "consultation", "create", "--slug", "voices", "--title", "Voices", "--moderator", "alice",
+		"--attribution", "chatham")
+	handle := "@voices@" + a.domain
+	b.join(bob, handle)
+	c.join(carol, handle)
+	original := b.post(bob, map[string]any{"status": handle + " Night\nI do not walk home alone after dark."})
+
+	onC := c.findOn(carol, "I do not walk home alone after dark.")
+	var st map[string]any
+	c.api("GET", "/api/v1/statuses/"+onC, carol, nil, &st)
+	if acct := st["account"].(map[string]any)["acct"]; acct != "voices@"+a.domain {
+		t.Errorf("on C the contribution is by %v, want the consultation", acct)
+	}
+	// Nothing C holds names bobbyx.
+	conn, err := pgx.Connect(context.Background(), c.env["ROUNDTABLE_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var leaks int
+	if err := conn.QueryRow(context.Background(), `SELECT
+		(SELECT count(*) FROM inbox_activities WHERE raw::text LIKE '%bobbyx%') +
+		(SELECT count(*) FROM statuses WHERE coalesce(raw::text, '') LIKE '%bobbyx%' OR content LIKE '%bobbyx%') +
+		(SELECT count(*) FROM accounts WHERE username = 'bobbyx')`).Scan(&leaks); err != nil {
+		t.Fatal(err)
+	}
+	if leaks != 0 {
+		t.Errorf("C holds %d documents naming the author", leaks)
+	}
+	// Nothing C can fetch names the author: the copy on A, nor the original on B.
+	for _, uri := range []string{st["uri"].(string), original["uri"].(string)} {
+		req, _ := http.NewRequest("GET", uri, nil)
+		req.Header.Set("Accept", "application/activity+json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == http.StatusOK && strings.Contains(string(body), "bobbyx") {
+			t.Errorf("%s names the author: %s", uri, body)
+		}
+		if uri == original["uri"] && res.StatusCode == http.StatusOK {
+			t.Errorf("the original on B is served to anyone: %s", body)
+		}
+	}
+	// A's facilitator sees who wrote it.
+	copyOnA := a.findOnGroup(facilitator, "voices", "I do not walk home alone after dark.")
+	var author map[string]any
+	if code := a.api("GET", "/api/roundtable/v1/contributions/"+copyOnA+"/author", facilitator, nil, &author); code != 200 || author["acct"] != "bobbyx@"+b.domain {
+		t.Errorf("facilitator's look-up: %d %v", code, author)
+	}
+	// Someone else may not.
+	a.member("olga")
+	other := strings.TrimSpace(mustRun(t, a.env, "", "admin", "account", "token", "--username", "olga", "--scopes", "read admin:read"))
+	if code := a.api("GET", "/api/roundtable/v1/contributions/"+copyOnA+"/author", other, nil, nil); code != 403 {
+		t.Errorf("a member who does not facilitate looked the author up: %d", code)
+	}
 }

@@ -31,6 +31,7 @@ type fakeServer struct {
 	srv    *http.Server
 	mu     sync.Mutex
 	actors map[string]*rsa.PrivateKey
+	docs   map[string]any // other documents served, by path
 	got    []map[string]any // activities delivered and answered
 	// delay is how long the inbox takes to answer; a delivery whose
 	// sender hangs up before then is not recorded.
@@ -63,7 +64,7 @@ func startFakeServer(t *testing.T, n int) *fakeServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeServer{t: t, base: "http://" + ln.Addr().String(), actors: map[string]*rsa.PrivateKey{}}
+	f := &fakeServer{t: t, base: "http://" + ln.Addr().String(), actors: map[string]*rsa.PrivateKey{}, docs: map[string]any{}}
 	f.srv = &http.Server{Handler: http.HandlerFunc(f.serve)}
 	go f.srv.Serve(ln)
 	t.Cleanup(func() { f.srv.Close() })
@@ -92,6 +93,14 @@ func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 		f.got = append(f.got, doc)
 		f.mu.Unlock()
 		w.WriteHeader(http.StatusAccepted)
+		return
+	}
+	f.mu.Lock()
+	doc, isDoc := f.docs[r.URL.Path]
+	f.mu.Unlock()
+	if isDoc {
+		w.Header().Set("Content-Type", "application/activity+json")
+		json.NewEncoder(w).Encode(doc)
 		return
 	}
 	name := strings.TrimPrefix(r.URL.Path, "/users/")
@@ -159,4 +168,12 @@ func signedPost(t *testing.T, inbox, keyID string, key *rsa.PrivateKey, body, di
 	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
 	return res
+}
+
+// serveDoc serves doc at path.
+func (f *fakeServer) serveDoc(path string, doc any) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.docs[path] = doc
+	return f.base + path
 }
