@@ -170,7 +170,7 @@ func TestConsultationForwardsRepliesToItsGroup(t *testing.T) {
 		"attributedTo": dave, "inReplyTo": st["uri"], "content": "<p>Ours in April, two valleys over.</p>",
 		"to": []any{"https://www.w3.org/ns/activitystreams#Public"}, "cc": []any{carolURI},
 		"published": time.Now().UTC().Format(time.RFC3339),
-		"tag": []any{map[string]any{"type": "Mention", "href": carolURI, "name": "@carol"}}}
+		"tag":       []any{map[string]any{"type": "Mention", "href": carolURI, "name": "@carol"}}}
 	d.serveDoc("/notes/1", note)
 	create, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": d.base + "/notes/1/activity",
 		"type": "Create", "actor": dave, "to": note["to"], "cc": note["cc"], "object": note})

@@ -31,7 +31,7 @@ type fakeServer struct {
 	srv    *http.Server
 	mu     sync.Mutex
 	actors map[string]*rsa.PrivateKey
-	docs   map[string]any // other documents served, by path
+	docs   map[string]any   // other documents served, by path
 	got    []map[string]any // activities delivered and answered
 	// delay is how long the inbox takes to answer; a delivery whose
 	// sender hangs up before then is not recorded.
