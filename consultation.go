@@ -320,7 +320,13 @@ type ConsultationUpdate struct {
 	Phase         *Phase
 	Participation *Participation
 	Norms         *[]string
+	// Phase dates: nil leaves a date as it is; a DateChange whose At is
+	// nil clears it.
+	OpensAt, SynthesisAt, ClosesAt *DateChange
 }
+
+// DateChange sets a date, or clears it when At is nil.
+type DateChange struct{ At *time.Time }
 
 // UpdateConsultation changes a consultation; its followers hear of it as an
 // Update of the Group.
@@ -343,6 +349,9 @@ func (s *Store) UpdateConsultation(ctx context.Context, slug string, u Consultat
 		c.PromptSource, c.Prompt = *u.Prompt, RenderMarkdown(*u.Prompt, nil).HTML
 	}
 	if u.Description != nil {
+		if len([]rune(*u.Description)) > 5000 {
+			return nil, Invalid("description", "must be at most 5000 characters")
+		}
 		c.Description = *u.Description
 	}
 	if u.Phase != nil {
@@ -358,13 +367,21 @@ func (s *Store) UpdateConsultation(ctx context.Context, slug string, u Consultat
 		c.Participation = *u.Participation
 	}
 	if u.Norms != nil {
+		if len(*u.Norms) > 50 {
+			return nil, Invalid("norms", "at most 50")
+		}
 		c.Norms = *u.Norms
+	}
+	if err := u.applyDates(c); err != nil {
+		return nil, err
 	}
 	now := s.Now()
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE consultations SET title = $2, prompt_source = $3, prompt = $4, description = $5,
-			phase = $6, participation = $7, norms = $8, updated_at = $9 WHERE account_id = $1`,
-			c.AccountID, c.Title, c.PromptSource, c.Prompt, c.Description, c.Phase, c.Participation, c.Norms, now); err != nil {
+			phase = $6, participation = $7, norms = $8, updated_at = $9, opens_at = $10, synthesis_at = $11, closes_at = $12
+			WHERE account_id = $1`,
+			c.AccountID, c.Title, c.PromptSource, c.Prompt, c.Description, c.Phase, c.Participation, c.Norms, now,
+			c.OpensAt, c.SynthesisAt, c.ClosesAt); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET display_name = $2, note = $3, locked = $4, updated_at = $5 WHERE id = $1`,
@@ -477,4 +494,14 @@ func (s *Store) AnswerJoin(ctx context.Context, m *Member, slug, accountID strin
 		return s.authorizeFollow(ctx, c.AccountID, accountID)
 	}
 	return s.rejectFollow(ctx, c.AccountID, accountID)
+}
+
+// Threads returns the threads of a consultation (here or elsewhere) that
+// viewerID may see, newest first.
+func (s *Store) Threads(ctx context.Context, groupID, viewerID string, p Page) ([]*Status, error) {
+	p = p.clamp(20, 40)
+	where, order, args := p.sql("s.id", 3)
+	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
+		WHERE s.group_id = $1 AND s.in_reply_to_id IS NULL AND s.in_reply_to_uri IS NULL AND `+visibleTo("$2")+where+order,
+		append([]any{groupID, nullable(viewerID)}, args...)...)
 }

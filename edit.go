@@ -100,7 +100,14 @@ func (s *Store) EditStatus(ctx context.Context, m *Member, id string, e StatusEd
 		}
 		updated := *st
 		updated.Content, updated.SpoilerText, updated.Sensitive, updated.Language, updated.EditedAt = r.HTML, spoiler, sensitive, lang, &now
-		return s.publishStatus(ctx, tx, OutUpdate, &updated, nil)
+		if err := s.publishStatus(ctx, tx, OutUpdate, &updated, nil); err != nil {
+			return err
+		}
+		obj, err := s.statusObject(ctx, tx, &updated)
+		if err != nil {
+			return err
+		}
+		return s.announceChange(ctx, tx, &updated, obj, OutUpdate, nil)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("edit status %s: %w", id, err)

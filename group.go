@@ -214,3 +214,34 @@ func (s *Store) ConsultationOfStatus(ctx context.Context, st *Status) (*Consulta
 	}
 	return c, err
 }
+
+// announceChange has the consultation hosted here that a contribution
+// belongs to pass its edit or deletion on to its followers: the author's
+// activity as received (raw), or one built here (kind OutUpdate or
+// OutDelete) for a local author.
+func (s *Store) announceChange(ctx context.Context, tx pgx.Tx, st *Status, obj *StatusObject, kind string, raw []byte) error {
+	if s.publisher == nil || st.GroupID == nil || (st.Visibility != Public && st.Visibility != Unlisted) {
+		return nil
+	}
+	c, err := s.consultationWhere(ctx, tx, "c.account_id = $1", *st.GroupID)
+	if errors.Is(err, ErrNotFound) {
+		return nil // hosted elsewhere: its Group announces
+	}
+	if err != nil {
+		return err
+	}
+	inboxes, err := s.groupInboxes(ctx, tx, c.AccountID)
+	if err != nil || len(inboxes) == 0 {
+		return err
+	}
+	group, err := s.actorWhere(ctx, tx, "a.id = $1", c.AccountID)
+	if err != nil {
+		return err
+	}
+	author, err := s.actorWhere(ctx, tx, "a.id = $1", st.AccountID)
+	if err != nil {
+		return err
+	}
+	return s.publish(ctx, tx, &Outgoing{Kind: OutAnnounce, InnerKind: kind, Actor: group, Target: author, Object: obj,
+		RawActivity: raw, Inboxes: inboxes})
+}

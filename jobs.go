@@ -44,9 +44,27 @@ func (s *Store) Cleanup(ctx context.Context) error {
 	return nil
 }
 
+// PhasesArgs is the periodic job that moves consultations whose phase
+// dates have come.
+type PhasesArgs struct{}
+
+// Kind names the job in the queue.
+func (PhasesArgs) Kind() string { return "phases" }
+
+type phasesWorker struct {
+	river.WorkerDefaults[PhasesArgs]
+	store *Store
+}
+
+func (w *phasesWorker) Work(ctx context.Context, _ *river.Job[PhasesArgs]) error {
+	_, err := w.store.AdvancePhases(ctx)
+	return err
+}
+
 // AddWorkers registers the domain's job workers.
 func (s *Store) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &cleanupWorker{store: s})
+	river.AddWorker(w, &phasesWorker{store: s})
 }
 
 // PeriodicJobs returns the domain's recurring jobs.
@@ -54,6 +72,9 @@ func PeriodicJobs() []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return PhasesArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

@@ -18,11 +18,14 @@ const (
 	NotifyStatus        = "status"
 	NotifyUpdate        = "update"
 	NotifyPoll          = "poll"
+	// NotifyRefused tells a member that a consultation on another server
+	// refused their contribution; the notification's Reason says why.
+	NotifyRefused = "contribution_refused"
 )
 
 // NotificationTypes lists every type a notification may have.
 var NotificationTypes = []string{NotifyMention, NotifyStatus, NotifyReblog, NotifyFollow, NotifyFollowRequest,
-	NotifyFavourite, NotifyPoll, NotifyUpdate}
+	NotifyFavourite, NotifyPoll, NotifyUpdate, NotifyRefused}
 
 // Notification tells a member that someone did something that concerns it.
 type Notification struct {
@@ -32,6 +35,7 @@ type Notification struct {
 	Type          string    `db:"type"`
 	StatusID      *string   `db:"status_id"`
 	CreatedAt     time.Time `db:"created_at"`
+	Reason        *string   `db:"reason"` // why, for NotifyRefused
 
 	From   *Account `db:"-"`
 	Status *Status  `db:"-"`
@@ -56,7 +60,7 @@ type NotificationFilter struct {
 	FromID       string // only from this account
 }
 
-const notificationColumns = `n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at`
+const notificationColumns = `n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at, n.reason`
 
 // Notifications returns the member's notifications, newest first.
 func (s *Store) Notifications(ctx context.Context, m *Member, f NotificationFilter, p Page) ([]*Notification, error) {

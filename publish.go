@@ -55,6 +55,9 @@ const (
 	// OutRejectActivity refuses a remote contribution (ObjectURI names the
 	// activity refused).
 	OutRejectActivity = "RejectActivity"
+	// OutVote is a local member's vote on a remote poll (ObjectURI), for the
+	// option named Choice, sent only to the poll's author (Target).
+	OutVote = "Vote"
 )
 
 // Outgoing is a change of a local actor to tell other servers about.
@@ -62,7 +65,9 @@ type Outgoing struct {
 	Kind  string
 	Actor *Actor // the local actor that acts
 	// ActivityID is the id of the activity: of the Follow or Like itself,
-	// or of the Follow that an Accept, Reject or Undo answers.
+	// or of the Follow that an Accept, Reject or Undo answers; of a Vote;
+	// of an Update that carries new poll results (an edit's id comes from
+	// the edit's time).
 	ActivityID string
 	// Object is the status created, updated or deleted.
 	Object *StatusObject
@@ -75,11 +80,16 @@ type Outgoing struct {
 	RawActivity []byte
 	// Thread marks an Announce of a thread starter.
 	Thread bool
+	// InnerKind is, for an Announce built here, the activity announced:
+	// OutCreate (the default), OutUpdate or OutDelete.
+	InnerKind string
 	// Account and Consultation describe the actor of an UpdateActor.
 	Account      *Account
 	Consultation *Consultation
 	// Reason says why a contribution is refused.
 	Reason string
+	// Choice is the name of the option a Vote chooses.
+	Choice string
 	// Inboxes are where to deliver, one per server where possible.
 	Inboxes []string
 }
@@ -94,6 +104,7 @@ type StatusObject struct {
 	ContextURI      string
 	Audience        string // the consultation's Group, if any
 	Title           string // a thread starter's title
+	Type            string // "Article" for a consultation's synthesis; otherwise a Note
 	Content         string
 	Summary         string
 	Sensitive       bool
@@ -104,6 +115,7 @@ type StatusObject struct {
 	Mentions        []ObjectMention
 	Tags            []string
 	Local           bool
+	Poll            *ObjectPoll // a poll's options and counts, if it has one
 }
 
 // ObjectMention is an actor a status mentions.
@@ -144,9 +156,9 @@ func (s *Store) statusObject(ctx context.Context, q querier, st *Status) (*Statu
 	} else if st.InReplyToURI != nil {
 		o.InReplyToURI = *st.InReplyToURI
 	}
-	if err := q.QueryRow(ctx, `SELECT coalesce(s.context_uri, t.uri, ''), coalesce(g.uri, '') FROM statuses s
+	if err := q.QueryRow(ctx, `SELECT coalesce(s.context_uri, t.uri, ''), coalesce(g.uri, ''), s.object_type FROM statuses s
 		LEFT JOIN statuses t ON t.id = s.thread_id LEFT JOIN accounts g ON g.id = s.group_id
-		WHERE s.id = $1`, st.ID).Scan(&o.ContextURI, &o.Audience); err != nil && err != pgx.ErrNoRows {
+		WHERE s.id = $1`, st.ID).Scan(&o.ContextURI, &o.Audience, &o.Type); err != nil && err != pgx.ErrNoRows {
 		return nil, err
 	}
 	if st.Title != nil {
@@ -170,6 +182,9 @@ func (s *Store) statusObject(ctx context.Context, q querier, st *Status) (*Statu
 		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("tags of %s: %w", st.ID, err)
+	}
+	if o.Poll, err = s.pollObject(ctx, q, st.ID); err != nil {
+		return nil, err
 	}
 	return o, nil
 }

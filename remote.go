@@ -82,6 +82,8 @@ type RemoteStatus struct {
 	// which a consultation announces exactly as received.
 	ActivityID  string
 	RawActivity []byte
+	// Poll is the poll of a Question, with its origin's counts.
+	Poll *RemotePoll
 }
 
 // maxRemoteContent is the longest remote status kept, in bytes of HTML.
@@ -136,7 +138,7 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 	if len(content) > maxRemoteContent {
 		return nil, Invalid("content", "is larger than %d bytes", maxRemoteContent)
 	}
-	if strings.TrimSpace(content) == "" && rs.Summary == "" {
+	if strings.TrimSpace(content) == "" && rs.Summary == "" && rs.Poll == nil {
 		return nil, Invalid("content", "is empty")
 	}
 	summary := PlainText(rs.Summary)
@@ -162,12 +164,32 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 		if existing.AccountID != author.ID {
 			return nil, fmt.Errorf("status %s belongs to another actor: %w", rs.URI, ErrForbidden)
 		}
+		isEdit := rs.Updated != nil && (existing.EditedAt == nil || rs.Updated.After(*existing.EditedAt))
+		if rs.Poll != nil || isEdit {
+			// New results come as an Update without an edit.
+			if err := s.inTx(ctx, func(tx pgx.Tx) error { return s.saveRemotePoll(ctx, tx, existing.ID, rs.Poll, isEdit) }); err != nil {
+				return nil, fmt.Errorf("poll of %s: %w", rs.URI, err)
+			}
+			if !isEdit {
+				return s.Status(ctx, existing.ID, author.ID)
+			}
+		}
 		if rs.Updated == nil || (existing.EditedAt != nil && !rs.Updated.After(*existing.EditedAt)) {
 			return existing, nil
 		}
 		edited := rs.Updated.UTC().Truncate(time.Microsecond)
-		if _, err := s.pool.Exec(ctx, `UPDATE statuses SET content = $2, spoiler_text = $3, sensitive = $4, language = $5,
-			edited_at = $6, raw = $7 WHERE id = $1`, existing.ID, content, summary, rs.Sensitive, lang, edited, rs.Raw); err != nil {
+		err := s.inTx(ctx, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `UPDATE statuses SET content = $2, spoiler_text = $3, sensitive = $4, language = $5,
+				edited_at = $6, raw = $7 WHERE id = $1`, existing.ID, content, summary, rs.Sensitive, lang, edited, rs.Raw); err != nil {
+				return err
+			}
+			if rs.RawActivity == nil {
+				return nil
+			}
+			// A consultation hosted here passes the edit on, as received.
+			return s.announceChange(ctx, tx, existing, &StatusObject{URI: rs.URI}, OutUpdate, rs.RawActivity)
+		})
+		if err != nil {
 			return nil, fmt.Errorf("edit status %s: %w", rs.URI, err)
 		}
 		return s.Status(ctx, existing.ID, author.ID)
@@ -209,6 +231,9 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 		}
 		if tag.RowsAffected() == 0 {
 			return errAlreadyStored
+		}
+		if err := s.saveRemotePoll(ctx, tx, st.ID, rs.Poll, false); err != nil {
+			return err
 		}
 		// Replies that arrived before this status now hang under it.
 		if _, err := tx.Exec(ctx, `UPDATE statuses SET in_reply_to_id = $1, in_reply_to_account_id = $2, thread_id = $3,
@@ -285,11 +310,25 @@ var errAlreadyStored = errors.New("already stored")
 // DeleteRemoteStatus deletes a status of a remote author, by id. Deleting
 // what is not there succeeds: a Delete may arrive before its Create.
 func (s *Store) DeleteRemoteStatus(ctx context.Context, author *Account, uri string) error {
+	return s.DeleteRemoteStatusVia(ctx, author, uri, nil)
+}
+
+// DeleteRemoteStatusVia is DeleteRemoteStatus for a deletion that came as
+// the activity raw, which a consultation hosted here passes on to its
+// followers as received.
+func (s *Store) DeleteRemoteStatusVia(ctx context.Context, author *Account, uri string, raw []byte) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var id string
-		var parent *string
-		err := tx.QueryRow(ctx, `DELETE FROM statuses WHERE uri = $1 AND account_id = $2 RETURNING id, in_reply_to_id`,
-			uri, author.ID).Scan(&id, &parent)
+		var parent, groupID *string
+		var vis Visibility
+		err := tx.QueryRow(ctx, `DELETE FROM statuses WHERE uri = $1 AND account_id = $2 RETURNING id, in_reply_to_id, group_id, visibility`,
+			uri, author.ID).Scan(&id, &parent, &groupID, &vis)
+		if err == nil && raw != nil && groupID != nil {
+			gone := &Status{ID: id, AccountID: author.ID, GroupID: groupID, Visibility: vis}
+			if err := s.announceChange(ctx, tx, gone, &StatusObject{URI: uri}, OutDelete, raw); err != nil {
+				return err
+			}
+		}
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}

@@ -46,6 +46,9 @@ type Status struct {
 	App        *AppInfo  `db:"-"`
 	Favourited bool      `db:"-"`
 	Bookmarked bool      `db:"-"`
+	Poll       *Poll     `db:"-"`
+
+	newPoll *pollRow // a poll posted with the status, until it is stored
 }
 
 // AppInfo names the application a status was posted from.
@@ -73,6 +76,8 @@ type NewStatus struct {
 	IdempotencyKey string
 	// AppID is the OAuth application the status was posted from, if any.
 	AppID string
+	// Poll, when set, is posted with the status.
+	Poll *NewPoll
 }
 
 const idempotencyWindow = 24 * time.Hour
@@ -188,6 +193,13 @@ func (s *Store) prepareStatus(ctx context.Context, author *Member, ns NewStatus)
 	if ns.AppID != "" {
 		st.AppID = &ns.AppID
 	}
+	if ns.Poll != nil {
+		p, err := preparePoll(ns.Poll, now)
+		if err != nil {
+			return nil, Rendered{}, err
+		}
+		st.newPoll = p
+	}
 	if ns.InReplyToID != "" {
 		parent, err := s.Status(ctx, ns.InReplyToID, author.ID)
 		if errors.Is(err, ErrNotFound) {
@@ -230,6 +242,11 @@ func (s *Store) insertStatus(ctx context.Context, tx pgx.Tx, st *Status, r Rende
 		st.SpoilerText, st.Language, st.ContentType, st.Source, st.Content, st.AppID, st.Local, st.CreatedAt, st.URI, st.URL)
 	if err != nil {
 		return fmt.Errorf("insert status: %w", err)
+	}
+	if st.newPoll != nil {
+		if err := insertPoll(ctx, tx, st.ID, st.newPoll, st.CreatedAt); err != nil {
+			return err
+		}
 	}
 	mentioned := map[string]bool{}
 	var mentionOrder []string
@@ -470,6 +487,9 @@ func (s *Store) DeleteStatus(ctx context.Context, m *Member, id string) (*Status
 				return err
 			}
 		}
+		if err := s.announceChange(ctx, tx, st, obj, OutDelete, nil); err != nil {
+			return err
+		}
 		if st.InReplyToID != nil {
 			if _, err := tx.Exec(ctx, `UPDATE statuses SET replies_count = greatest(replies_count - 1, 0) WHERE id = $1`, *st.InReplyToID); err != nil {
 				return err
@@ -596,6 +616,9 @@ func (s *Store) hydrate(ctx context.Context, viewerID string, sts []*Status) err
 				}
 			}
 		}
+	}
+	if err := s.hydratePolls(ctx, viewerID, sts, ids); err != nil {
+		return err
 	}
 	if viewerID == "" {
 		return nil

@@ -54,10 +54,16 @@ type AccountStatusFilter struct {
 }
 
 // AccountStatuses returns the statuses of accountID that viewerID may see,
-// newest first.
+// newest first. A consultation's (a Group's) are its threads, whoever
+// started them, and what it published itself (its synthesis).
 func (s *Store) AccountStatuses(ctx context.Context, accountID, viewerID string, f AccountStatusFilter, p Page) ([]*Status, error) {
-	if _, err := s.Account(ctx, accountID); err != nil {
+	acc, err := s.Account(ctx, accountID)
+	if err != nil {
 		return nil, err
+	}
+	owner := "s.account_id = $1"
+	if acc.Group() {
+		owner = "(s.account_id = $1 OR (s.group_id = $1 AND s.in_reply_to_id IS NULL AND s.in_reply_to_uri IS NULL))"
 	}
 	p = p.clamp(20, 40)
 	where, order, args := p.sql("s.id", 4)
@@ -66,7 +72,7 @@ func (s *Store) AccountStatuses(ctx context.Context, accountID, viewerID string,
 		where += " AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)"
 	}
 	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
-		WHERE s.account_id = $1 AND `+visibleTo("$2")+`
+		WHERE `+owner+` AND `+visibleTo("$2")+`
 		AND ($3 = '' OR EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND lower(t.name) = lower($3)))`+where+order,
 		append([]any{accountID, nullable(viewerID), f.Tagged}, args...)...)
 }

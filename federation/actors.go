@@ -151,6 +151,7 @@ func (f *Federator) serveInstanceActor(w http.ResponseWriter, r *http.Request) {
 		f.serverError(w, r, err)
 		return
 	}
+	doc["consultations"] = f.links.Base + "/consultations"
 	writeActivity(w, http.StatusOK, doc)
 }
 
@@ -226,8 +227,8 @@ func (f *Federator) outbox(w http.ResponseWriter, r *http.Request) {
 	}
 	items := make([]any, 0, len(sts))
 	for _, st := range sts {
-		if st.URI == nil || st.Visibility != roundtable.Public {
-			continue
+		if st.URI == nil || st.Visibility != roundtable.Public || st.AccountID != acc.ID {
+			continue // a consultation's statuses include its threads, which others wrote
 		}
 		o, err := f.store.StatusObjectByURI(r.Context(), *st.URI)
 		if err != nil {
@@ -250,13 +251,30 @@ func (f *Federator) outbox(w http.ResponseWriter, r *http.Request) {
 	writeActivity(w, http.StatusOK, page)
 }
 
+// featured serves what an actor features: a consultation's synthesis, once
+// published; nothing for members yet.
 func (f *Federator) featured(w http.ResponseWriter, r *http.Request) {
 	a, _ := f.localActor(w, r, chi.URLParam(r, "username"))
 	if a == nil {
 		return
 	}
+	objs, err := f.store.Featured(r.Context(), a.AccountID)
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	items := make([]any, 0, len(objs))
+	for _, o := range objs {
+		doc, err := f.objectDocument(o)
+		if err != nil {
+			f.serverError(w, r, err)
+			return
+		}
+		delete(doc, "@context")
+		items = append(items, doc)
+	}
 	writeActivity(w, http.StatusOK, map[string]any{"@context": contextValue, "id": a.URI + "/featured",
-		"type": "OrderedCollection", "totalItems": 0, "orderedItems": []any{}})
+		"type": "OrderedCollection", "totalItems": len(items), "orderedItems": items})
 }
 
 // statusObject serves a local status as a Note (or, with /activity, its

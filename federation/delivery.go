@@ -61,6 +61,8 @@ func (f *Federator) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &deliverWorker{f: f})
 	river.AddWorker(w, &inboxWorker{f: f})
 	river.AddWorker(w, &fetchWorker{f: f})
+	river.AddWorker(w, &backfillWorker{f: f})
+	river.AddWorker(w, &directoryWorker{f: f})
 }
 
 // Publish turns a local change into activities and enqueues their delivery
@@ -89,7 +91,8 @@ func (f *Federator) Publish(ctx context.Context, tx pgx.Tx, o *roundtable.Outgoi
 		docs = append(docs, raw)
 	}
 	objectURI := ""
-	if o.Object != nil && (o.Kind == roundtable.OutCreate || o.Kind == roundtable.OutUpdate || o.Kind == roundtable.OutAnnounce) {
+	if o.Object != nil && (o.Kind == roundtable.OutCreate || o.Kind == roundtable.OutUpdate ||
+		(o.Kind == roundtable.OutAnnounce && o.InnerKind != roundtable.OutDelete && o.RawActivity == nil)) {
 		objectURI = o.Object.URI
 	}
 	seen := map[string]bool{}

@@ -94,6 +94,7 @@ func (f *Federator) Routes(r chi.Router) {
 		r.Get("/.well-known/host-meta", f.hostMeta)
 	})
 	r.Get("/actor", f.serveInstanceActor)
+	r.Get("/consultations", f.consultations)
 	r.Post("/actor/inbox", f.inbox)
 	r.Post("/inbox", f.inbox)
 	r.Route("/users/{username}", func(r chi.Router) {

@@ -249,6 +249,11 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 		}
 		return f.store.ReceiveFollow(ctx, actor, target.AccountID, str(doc["id"]))
 	case "Accept", "Reject":
+		if typeOf(doc) == "Reject" {
+			if done, err := f.refusedContribution(ctx, actor, doc); done || err != nil {
+				return err
+			}
+		}
 		follow := obj(object)
 		followURI, followerURI := str(object), ""
 		if follow != nil {
@@ -285,11 +290,17 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 		if str(note["attributedTo"]) != actorURI {
 			return permanent("object %s is not the actor's", str(note["id"]))
 		}
+		if typeOf(doc) == "Create" && f.isVote(note) {
+			return f.receiveVote(ctx, actor, note)
+		}
 		v := &via{id: str(doc["id"]), raw: raw, groups: append(addressees(doc), addressees(note)...)}
 		_, err := f.saveNoteBy(ctx, actor, note, 0, v)
 		var refusal *roundtable.Refusal
 		if errors.As(err, &refusal) {
 			return permanent("refused: %v", err)
+		}
+		if err == nil {
+			f.backfillLater(ctx, str(note["context"]))
 		}
 		return err
 	case "Delete":
@@ -297,7 +308,7 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 		if uri == actorURI {
 			return nil // account deletion: not handled yet; the account stays as it was
 		}
-		return f.store.DeleteRemoteStatus(ctx, actor, uri)
+		return f.store.DeleteRemoteStatusVia(ctx, actor, uri, raw)
 	case "Like":
 		return f.store.ReceiveLike(ctx, actor, str(object), str(doc["id"]))
 	case "Announce":
@@ -374,6 +385,7 @@ func (f *Federator) saveNoteBy(ctx context.Context, author *roundtable.Account, 
 		Visibility: visibilityOf(note, actor), Raw: raw, Title: text(note, "name"), ContextURI: str(note["context"]),
 		GroupURIs: addressees(note),
 	}
+	rs.Poll = f.questionPoll(note)
 	if v != nil {
 		rs.ActivityID, rs.RawActivity = v.id, v.raw
 		rs.GroupURIs = append(rs.GroupURIs, v.groups...)
@@ -574,4 +586,81 @@ func (w *fetchWorker) Work(ctx context.Context, job *river.Job[FetchArgs]) error
 		return river.JobCancel(err)
 	}
 	return err
+}
+
+// maxBackfill bounds how many contributions one backfill fetches.
+const maxBackfill = 200
+
+// BackfillArgs fills in a thread from its context collection (FEP-7888,
+// FEP-f228): contributions that never reached this instance are read from
+// their origins.
+type BackfillArgs struct {
+	Context string `json:"context"`
+}
+
+// Kind names the job.
+func (BackfillArgs) Kind() string { return "backfill" }
+
+// InsertOpts runs a thread's backfill at most once an hour.
+func (BackfillArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueFederation, MaxAttempts: 3,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}
+}
+
+// backfillLater asks for a thread to be filled in, when its context is a
+// collection on another server.
+func (f *Federator) backfillLater(ctx context.Context, contextURI string) {
+	if contextURI == "" || hostOf(contextURI) == strings.ToLower(f.links.Domain()) || f.queue == nil {
+		return
+	}
+	if _, err := f.validURL(contextURI); err != nil {
+		return
+	}
+	if _, err := f.queue.Insert(ctx, BackfillArgs{Context: contextURI}, nil); err != nil {
+		f.log.WarnContext(ctx, "enqueue backfill", "context", contextURI, "err", err)
+	}
+}
+
+type backfillWorker struct {
+	river.WorkerDefaults[BackfillArgs]
+	f *Federator
+}
+
+func (w *backfillWorker) Timeout(*river.Job[BackfillArgs]) time.Duration { return 5 * time.Minute }
+
+func (w *backfillWorker) Work(ctx context.Context, job *river.Job[BackfillArgs]) error {
+	doc, err := w.f.fetchObject(ctx, job.Args.Context)
+	if err != nil {
+		var he *httpError
+		if errors.As(err, &he) && he.status >= 400 && he.status < 500 {
+			return river.JobCancel(err) // not a collection we can read
+		}
+		return err
+	}
+	t := typeOf(doc)
+	if t != "OrderedCollection" && t != "Collection" {
+		return nil // a context that is not a collection: nothing to fill in
+	}
+	items := strs(doc["orderedItems"])
+	if items == nil {
+		items = strs(doc["items"])
+	}
+	if first := obj(doc["first"]); items == nil && first != nil {
+		items = strs(first["orderedItems"])
+		if items == nil {
+			items = strs(first["items"])
+		}
+	}
+	if len(items) > maxBackfill {
+		items = items[:maxBackfill]
+	}
+	for _, uri := range items {
+		if _, err := w.f.store.StatusByURI(ctx, uri, ""); err == nil {
+			continue
+		}
+		if _, _, err := w.f.ResolveURL(ctx, uri); err != nil {
+			w.f.log.InfoContext(ctx, "backfill: could not read a contribution", "uri", uri, "err", err)
+		}
+	}
+	return nil
 }

@@ -21,6 +21,8 @@ func (f *Federator) activityFor(o *roundtable.Outgoing) (map[string]any, error) 
 		return f.wrapStatus(o)
 	case roundtable.OutDelete:
 		return f.deleteStatus(o)
+	case roundtable.OutVote:
+		return voteActivity(o), nil
 	case roundtable.OutFollow, roundtable.OutLike:
 		a, err := newActivity(o.Kind)
 		if err != nil {
@@ -102,6 +104,9 @@ func (f *Federator) wrapStatus(o *roundtable.Outgoing) (map[string]any, error) {
 		}
 		id = o.Object.URI + "#updates/" + strconv.FormatInt(t.UnixMilli(), 10)
 	}
+	if o.ActivityID != "" {
+		id = o.ActivityID // new poll results
+	}
 	a.SetJSONLDId(idProp(id))
 	a.SetActivityStreamsActor(actorProp(o.Actor.URI))
 	to, cc := addressing(o.Object)
@@ -121,6 +126,9 @@ func (f *Federator) wrapStatus(o *roundtable.Outgoing) (map[string]any, error) {
 	doc["published"] = published.UTC().Truncate(time.Second).Format(time.RFC3339)
 	if note, ok := doc["object"].(map[string]any); ok {
 		f.noteExtensions(note, o.Object)
+	}
+	if o.Object.Poll != nil {
+		doc["@context"] = questionContext
 	}
 	return doc, nil
 }
@@ -153,20 +161,38 @@ func (f *Federator) deleteStatus(o *roundtable.Outgoing) (map[string]any, error)
 func (f *Federator) announces(o *roundtable.Outgoing) ([]json.RawMessage, error) {
 	inner := json.RawMessage(o.RawActivity)
 	if inner == nil {
-		create, err := f.wrapStatus(&roundtable.Outgoing{Kind: roundtable.OutCreate, Actor: o.Target, Object: o.Object})
+		kind := o.InnerKind
+		if kind == "" {
+			kind = roundtable.OutCreate
+		}
+		doc, err := f.activityFor(&roundtable.Outgoing{Kind: kind, Actor: o.Target, Object: o.Object})
 		if err != nil {
 			return nil, err
 		}
-		if inner, err = json.Marshal(create); err != nil {
+		delete(doc, "@context")
+		if inner, err = json.Marshal(doc); err != nil {
 			return nil, err
 		}
 	}
-	sum := sha256.Sum256([]byte(o.Object.URI))
+	// The Announce's id follows the activity it carries, so announcing a
+	// contribution, its edit and its deletion are three activities.
+	var innerID struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(inner, &innerID)
+	if innerID.ID == "" {
+		innerID.ID = o.Object.URI
+	}
+	sum := sha256.Sum256([]byte(innerID.ID))
 	base := o.Actor.URI + "#announces/" + hex.EncodeToString(sum[:13])
+	published := o.Object.Published
+	if published.IsZero() || o.InnerKind == roundtable.OutUpdate || o.InnerKind == roundtable.OutDelete {
+		published = time.Now()
+	}
 	wrap := func(id string, object any) (json.RawMessage, error) {
 		return json.Marshal(map[string]any{"@context": contextValue, "id": id, "type": "Announce", "actor": o.Actor.URI,
 			"to": []any{publicIRI}, "cc": []any{o.Actor.Followers}, "audience": o.Actor.URI,
-			"published": o.Object.Published.UTC().Truncate(time.Second).Format(time.RFC3339), "object": object})
+			"published": published.UTC().Truncate(time.Second).Format(time.RFC3339), "object": object})
 	}
 	activity, err := wrap(base, inner)
 	if err != nil {

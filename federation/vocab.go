@@ -92,7 +92,9 @@ func publishedProp(t time.Time) vocab.ActivityStreamsPublishedProperty {
 	return p
 }
 
-// noteOf builds the Note of a status.
+// noteOf builds the Note of a status; noteExtensions makes it an Article
+// when the status is one (a consultation's synthesis, with its title as
+// name).
 func (f *Federator) noteOf(o *roundtable.StatusObject) vocab.ActivityStreamsNote {
 	n := streams.NewActivityStreamsNote()
 	n.SetJSONLDId(idProp(o.URI))
@@ -212,8 +214,11 @@ func (f *Federator) objectDocument(o *roundtable.StatusObject) (map[string]any, 
 }
 
 // noteExtensions adds what go-fed has no typed property for: sensitive,
-// contentMap, and Hashtag tags.
+// contentMap, and Hashtag tags; and gives an Article its type.
 func (f *Federator) noteExtensions(m map[string]any, o *roundtable.StatusObject) {
+	if o.Type == "Article" {
+		m["type"] = "Article"
+	}
 	m["sensitive"] = o.Sensitive
 	if o.Language != "" {
 		m["contentMap"] = map[string]string{o.Language: o.Content}
@@ -226,6 +231,7 @@ func (f *Federator) noteExtensions(m map[string]any, o *roundtable.StatusObject)
 		tags = []any{}
 	}
 	m["tag"] = tags
+	pollExtensions(m, o)
 }
 
 // contextValue is the @context of every document sent: ActivityStreams,
@@ -249,6 +255,7 @@ var contextValue = []any{
 		"participation":             "rt:participation",
 		"attribution":               "rt:attribution",
 		"norms":                     "rt:norms",
+		"consultations":             map[string]string{"@id": "rt:consultations", "@type": "@id"},
 	},
 }
 

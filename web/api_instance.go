@@ -22,10 +22,6 @@ func (s *Server) statusLimits() map[string]any {
 	}
 }
 
-var pollLimits = map[string]any{
-	"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300, "max_expiration": 2629746,
-}
-
 var mediaLimits = map[string]any{
 	"supported_mime_types": []string{"image/jpeg", "image/png", "image/gif", "image/webp"},
 	"image_size_limit":     16777216, "image_matrix_limit": 33177600,

@@ -41,8 +41,8 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, roundtable.Invalid("media_ids", "media attachments are not supported yet"))
 		return
 	}
-	if p.has("poll[options][]") {
-		s.writeError(w, r, roundtable.Invalid("poll", "polls are not supported yet"))
+	if ns.Poll, err = readPoll(p); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	if p.get("scheduled_at") != "" {

@@ -214,6 +214,9 @@ func (s *Server) status(st *roundtable.Status, withSource bool) statusJSON {
 	if st.App != nil {
 		out.Application = &appJSON{Name: st.App.Name, Website: st.App.Website}
 	}
+	if st.Poll != nil {
+		out.Poll = s.poll(st.Poll)
+	}
 	if withSource {
 		src := st.Source
 		out.Text = &src
@@ -236,6 +239,9 @@ type notificationJSON struct {
 	GroupKey  string      `json:"group_key"`
 	Account   accountJSON `json:"account"`
 	Status    *statusJSON `json:"status,omitempty"`
+	// Reason says why a consultation refused a contribution
+	// (contribution_refused).
+	Reason string `json:"reason,omitempty"`
 }
 
 // notifications renders ns, leaving out those whose status the member can
@@ -248,6 +254,9 @@ func (s *Server) notifications(ns []*roundtable.Notification) []notificationJSON
 		}
 		j := notificationJSON{ID: n.ID, Type: n.Type, CreatedAt: apiTime(n.CreatedAt), GroupKey: "ungrouped-" + n.ID,
 			Account: s.account(n.From)}
+		if n.Reason != nil {
+			j.Reason = *n.Reason
+		}
 		if n.Status != nil {
 			st := s.status(n.Status, false)
 			j.Status = &st

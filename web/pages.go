@@ -181,7 +181,7 @@ func (s *Server) pageStatuses(sts []*roundtable.Status) []pageStatus {
 			continue
 		}
 		out = append(out, pageStatus{
-			URL: s.links.StatusURL(st.Account.Username, st.ID), CreatedAt: apiTime(st.CreatedAt), SpoilerText: st.SpoilerText,
+			URL: s.statusPageURL(st), CreatedAt: apiTime(st.CreatedAt), SpoilerText: st.SpoilerText,
 			// Content is sanitised when stored.
 			Content: template.HTML(st.Content), //nolint:gosec
 			Account: s.pageAccount(st.Account),
@@ -223,6 +223,10 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
 	if m := s.sessionMember(r); m != nil {
 		viewer = m.ID
 	}
+	if a.Group() && a.Local() {
+		s.consultationPage(w, r, a, viewer)
+		return
+	}
 	sts, err := s.store.AccountStatuses(r.Context(), a.ID, viewer, roundtable.AccountStatusFilter{}, roundtable.Page{Limit: 20})
 	if err != nil {
 		s.pageError(w, r, err)
@@ -261,4 +265,98 @@ func (s *Server) tagPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "tag", map[string]any{"Tag": name, "Statuses": s.pageStatuses(sts)})
+}
+
+// threadLink is a thread as the consultation page lists it.
+type threadLink struct {
+	URL, Title, Excerpt, Replies string
+}
+
+func (s *Server) consultationPage(w http.ResponseWriter, r *http.Request, a *roundtable.Account, viewer string) {
+	c, err := s.store.ConsultationByAccount(r.Context(), a.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	threads, err := s.store.Threads(r.Context(), a.ID, viewer, roundtable.Page{Limit: 40})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	links := make([]threadLink, 0, len(threads))
+	for _, st := range threads {
+		l := threadLink{URL: s.statusPageURL(st), Replies: fmt.Sprintf("(%d)", st.RepliesCount)}
+		if st.Title != nil {
+			l.Title = *st.Title
+		} else {
+			l.Excerpt = excerpt(roundtable.PlainText(st.Content), 80)
+		}
+		links = append(links, l)
+	}
+	var facilitators []string
+	for _, f := range c.Facilitators {
+		facilitators = append(facilitators, f.Username)
+	}
+	s.render(w, r, http.StatusOK, "consultation", map[string]any{
+		"Consultation": c,
+		// The prompt is sanitised when stored.
+		"Prompt":       template.HTML(c.Prompt), //nolint:gosec
+		"Handle":       "@" + c.Slug + "@" + s.links.Domain(),
+		"Threads":      links,
+		"Facilitators": facilitators,
+	})
+}
+
+// statusPageURL is where a status is read: its page here, or its own
+// server's page.
+func (s *Server) statusPageURL(st *roundtable.Status) string {
+	if st.Local && st.Account != nil {
+		return s.links.StatusURL(st.Account.Username, st.ID)
+	}
+	if st.URL != nil {
+		return *st.URL
+	}
+	if st.URI != nil {
+		return *st.URI
+	}
+	return "#"
+}
+
+// excerpt cuts s to at most n characters, at a word.
+func excerpt(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}
+
+// groupLink is a consultation as the directory lists it.
+type groupLink struct {
+	URL, Name, Handle string
+}
+
+func (s *Server) directoryPage(w http.ResponseWriter, r *http.Request) {
+	groups, err := s.store.Directory(r.Context(), 500)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	out := make([]groupLink, 0, len(groups))
+	for _, g := range groups {
+		name := g.DisplayName
+		if name == "" {
+			name = g.Username
+		}
+		handle := g.Username + "@" + s.links.Domain()
+		if !g.Local() {
+			handle = g.Acct()
+		}
+		out = append(out, groupLink{URL: s.profileURL(g), Name: name, Handle: handle})
+	}
+	s.render(w, r, http.StatusOK, "directory", map[string]any{"Groups": out})
 }

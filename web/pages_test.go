@@ -151,3 +151,39 @@ func TestCrossOriginFormRefused(t *testing.T) {
 		t.Error("a cross-site sign-in set a cookie")
 	}
 }
+
+func TestConsultationAndDirectoryPages(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	ctx := context.Background()
+	if _, err := in.Store.CreateMember(ctx, roundtable.NewMember{Username: "lina", Email: "lina@example.org", Password: "password-lina", Approved: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Store.CreateConsultation(ctx, roundtable.NewConsultation{Slug: "safety", Title: "What keeps you safe?",
+		Prompt: "Tell us about a **place** where you feel safe.", Norms: []string{"Speak from your own experience"},
+		Facilitators: []string{"lina"}, Attribution: roundtable.AttributionChatham}); err != nil {
+		t.Fatal(err)
+	}
+	_, tok := in.member("mo")
+	wantStatus(t, in.postJSON("/api/v1/statuses", tok, map[string]any{"status": "@safety Market days\nThe market, when it is full."}), 200)
+
+	r := in.get("/@safety", "")
+	wantStatus(t, r, 200)
+	body := string(r.Body)
+	for _, want := range []string{"What keeps you safe?", "<strong>place</strong>", "Speak from your own experience",
+		"Chatham House rule", "Market days", "@safety@" + strings.TrimPrefix(in.URL, "http://")} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the consultation page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "@mo") {
+		t.Error("the consultation page of a Chatham House consultation names a contributor")
+	}
+	req, _ := http.NewRequest("GET", in.URL+"/directory", nil)
+	req.Header.Set("Accept-Language", "fr")
+	r = in.send(http.DefaultClient, req)
+	wantStatus(t, r, 200)
+	if !strings.Contains(string(r.Body), "What keeps you safe?") || !strings.Contains(string(r.Body), "Les consultations de cette instance") {
+		t.Errorf("directory: %s", r.Body)
+	}
+}

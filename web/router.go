@@ -57,6 +57,7 @@ func (s *Server) routes() chi.Router {
 				writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "Method not allowed"})
 			})
 			s.apiRoutes(r)
+			s.roundtableRoutes(r)
 		})
 	})
 
@@ -74,6 +75,7 @@ func (s *Server) routes() chi.Router {
 		r.Get("/@{username}", s.profilePage)
 		r.Get("/@{username}/{id}", s.statusPage)
 		r.Get("/tags/{name}", s.tagPage)
+		r.Get("/directory", s.directoryPage)
 		r.Get("/admin/registrations", s.registrationsPage)
 		r.Post("/admin/registrations", s.registrationsSubmit)
 		r.Post("/admin/registrations/{id}/approve", s.approveMember)
@@ -125,6 +127,8 @@ func (s *Server) apiRoutes(r chi.Router) {
 	r.With(need("write:favourites")).Post("/v1/statuses/{id}/unfavourite", s.statusAction(s.store.Unfavourite))
 	r.With(need("write:bookmarks")).Post("/v1/statuses/{id}/bookmark", s.statusAction(s.store.Bookmark))
 	r.With(need("write:bookmarks")).Post("/v1/statuses/{id}/unbookmark", s.statusAction(s.store.Unbookmark))
+	r.With(read("statuses")).Get("/v1/polls/{id}", s.getPoll)
+	r.With(need("write:statuses")).Post("/v1/polls/{id}/votes", s.votePoll)
 	r.With(need("read:favourites")).Get("/v1/favourites", s.favourites)
 	r.With(need("read:bookmarks")).Get("/v1/bookmarks", s.bookmarks)
 

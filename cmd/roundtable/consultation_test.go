@@ -108,6 +108,23 @@ func TestConsultationAcrossInstances(t *testing.T) {
 	a.post(alice, map[string]any{"status": "Thank you both: noted for the synthesis.", "in_reply_to_id": replyOnA})
 
 	onB := b.findOn(bob, "Clean water is where safety starts")
+	defer func() {
+		// An edit and a deletion by B's member reach C through the
+		// consultation (C follows the consultation, not bob).
+		if t.Failed() {
+			return
+		}
+		b.api("PUT", "/api/v1/statuses/"+onB, bob, map[string]any{"status": handle + " Water first\nClean water, and the wells kept clean."}, nil)
+		eventually(t, 30*time.Second, "the edit on C", func() bool {
+			var st map[string]any
+			c.api("GET", "/api/v1/statuses/"+onC, carol, nil, &st)
+			return strings.Contains(plain(st["content"]), "the wells kept clean")
+		})
+		b.api("DELETE", "/api/v1/statuses/"+onB, bob, nil, nil)
+		eventually(t, 30*time.Second, "the deletion on C", func() bool {
+			return c.api("GET", "/api/v1/statuses/"+onC, carol, nil, nil) == 404
+		})
+	}()
 	want := []string{"Clean water is where safety starts for us.", "And being heard when we say so.", "Thank you both: noted for the synthesis."}
 	for _, p := range []struct {
 		peer  *peer

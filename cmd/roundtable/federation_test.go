@@ -399,7 +399,7 @@ func TestFederationDeliveryOutlivesOutage(t *testing.T) {
 	time.Sleep(2*time.Minute - time.Since(down))
 	b.restart()
 
-	eventually(t, 5*time.Minute, "all 50 posts on B", func() bool {
+	eventually(t, 7*time.Minute, "all 50 posts on B", func() bool {
 		got := 0
 		for _, st := range b.pageAll(bob, "/api/v1/accounts/"+aliceOnB+"/statuses?limit=40") {
 			if uris[st["uri"].(string)] {

@@ -88,6 +88,9 @@ func serve(ctx context.Context, stopSignals func(), args []string, e env) error 
 		if devLogin, err = ensureDevAdmin(ctx, store, cfg); err != nil {
 			return err
 		}
+		if err := ensureDemoConsultation(ctx, store); err != nil {
+			return err
+		}
 	}
 
 	if err := store.SaveBaseURL(ctx); err != nil {
@@ -218,7 +221,7 @@ func newJobs(pool *pgxpool.Pool, store *roundtable.Store, fed *federation.Federa
 			river.QueueDefault:         {MaxWorkers: 10},
 			federation.QueueFederation: {MaxWorkers: 30},
 		}
-		cfg.PeriodicJobs = roundtable.PeriodicJobs()
+		cfg.PeriodicJobs = append(roundtable.PeriodicJobs(), federation.PeriodicJobs()...)
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), cfg)
 	if err != nil {
@@ -304,6 +307,43 @@ func ensureDevAdmin(ctx context.Context, store *roundtable.Store, cfg Config) (s
 		return "", fmt.Errorf("create the admin account: %w", err)
 	}
 	return fmt.Sprintf("Admin login: admin / %s at %s/login", password, cfg.BaseURL()), nil
+}
+
+// ensureDemoConsultation opens the demo consultation of serve --dev, facilitated
+// by the dev admin, when the instance has no consultation yet.
+func ensureDemoConsultation(ctx context.Context, store *roundtable.Store) error {
+	cs, err := store.Consultations(ctx, true)
+	if err != nil {
+		return err
+	}
+	if len(cs) > 0 {
+		return nil
+	}
+	nc := roundtable.NewConsultation{
+		Slug:  "demo",
+		Title: "What does security mean to you now?",
+		Prompt: "Security used to mean locks, police and borders. For many of us it now also means a stable job, " +
+			"clean water, a home that keeps the heat out, being able to speak without fear.\n\n" +
+			"**What does security mean to you now?** Tell us from your own experience: a moment when you felt safe " +
+			"or unsafe, what made the difference, and what you would change.",
+		Description: "A demonstration consultation, created by serve --dev.",
+		Norms: []string{
+			"Speak from your own experience.",
+			"Answer the idea, not the person.",
+			"What is said here may be quoted in the synthesis.",
+		},
+	}
+	if _, err := store.MemberByUsername(ctx, "admin"); err == nil {
+		nc.Facilitators = []string{"admin"}
+	}
+	_, err = store.CreateConsultation(ctx, nc)
+	if errors.Is(err, roundtable.ErrConflict) {
+		return nil // another process made it first
+	}
+	if err != nil {
+		return fmt.Errorf("create the demo consultation: %w", err)
+	}
+	return nil
 }
 
 // minLevel passes on only records at or above min.

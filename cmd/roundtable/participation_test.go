@@ -1,0 +1,81 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// relationshipWith returns token's relationship on p with the account id.
+func (p *peer) relationshipWith(token, id string) map[string]any {
+	p.t.Helper()
+	var rels []map[string]any
+	p.api("GET", "/api/v1/accounts/relationships?id[]="+id, token, nil, &rels)
+	if len(rels) != 1 {
+		p.t.Fatalf("relationship with %s: %v", id, rels)
+	}
+	return rels[0]
+}
+
+// TestConsultationParticipation: in an `approval` consultation on A, C's
+// join stays pending until a facilitator approves it; in a `members`
+// consultation, an account on a peer A does not trust is refused, one on a
+// trusted peer is accepted.
+func TestConsultationParticipation(t *testing.T) {
+	t.Parallel()
+	a, b, c := startPeer(t, 50), startPeer(t, 51), startPeer(t, 52)
+	a.member("alice")
+	facilitator := strings.TrimSpace(mustRun(t, a.env, "", "admin", "account", "token", "--username", "alice", "--scopes", "read write follow admin:read admin:write"))
+	bob, carol := b.member("bob"), c.member("carol")
+	mustRun(t, a.env, "", "admin", "consultation", "create", "--slug", "circle", "--title", "Circle", "--moderator", "alice",
+		"--participation", "approval")
+	mustRun(t, a.env, "", "admin", "consultation", "create", "--slug", "inner", "--title", "Inner", "--moderator", "alice",
+		"--participation", "members")
+	mustRun(t, a.env, "", "admin", "domain", "set", b.domain, "--policy", "trust", "--reason", "partner organisation")
+
+	// approval: pending until approved.
+	accounts, _ := c.resolve(carol, "@circle@"+a.domain)
+	circle := accounts[0]["id"].(string)
+	if accounts[0]["locked"] != true {
+		t.Errorf("an approval consultation shows as unlocked: %v", accounts[0])
+	}
+	c.api("POST", "/api/v1/accounts/"+circle+"/follow", carol, nil, nil)
+	var requests []map[string]any
+	eventually(t, 20*time.Second, "C's join request on A", func() bool {
+		a.api("GET", "/api/roundtable/v1/consultations/circle/join_requests", facilitator, nil, &requests)
+		return len(requests) == 1
+	})
+	time.Sleep(time.Second)
+	if rel := c.relationshipWith(carol, circle); rel["following"] != false || rel["requested"] != true {
+		t.Fatalf("before approval C's relationship is %v, want requested", rel)
+	}
+	if code := a.api("POST", "/api/roundtable/v1/consultations/circle/join_requests/"+requests[0]["id"].(string)+"/approve", facilitator, nil, nil); code != 200 {
+		t.Fatalf("approve: %d", code)
+	}
+	eventually(t, 20*time.Second, "C's join approved", func() bool {
+		return c.relationshipWith(carol, circle)["following"] == true
+	})
+
+	// members: B is trusted, C is not.
+	accounts, _ = b.resolve(bob, "@inner@"+a.domain)
+	innerOnB := accounts[0]["id"].(string)
+	b.api("POST", "/api/v1/accounts/"+innerOnB+"/follow", bob, nil, nil)
+	eventually(t, 20*time.Second, "B's member admitted", func() bool {
+		return b.relationshipWith(bob, innerOnB)["following"] == true
+	})
+	accounts, _ = c.resolve(carol, "@inner@"+a.domain)
+	innerOnC := accounts[0]["id"].(string)
+	c.api("POST", "/api/v1/accounts/"+innerOnC+"/follow", carol, nil, nil)
+	eventually(t, 20*time.Second, "C's member refused", func() bool {
+		rel := c.relationshipWith(carol, innerOnC)
+		return rel["following"] == false && rel["requested"] == false
+	})
+	// And a thread C's member sends anyway is not taken.
+	c.post(carol, map[string]any{"status": "@inner@" + a.domain + " Let me in\nI would like to take part."})
+	time.Sleep(3 * time.Second)
+	for _, st := range a.timeline(facilitator, "/api/v1/timelines/public?limit=40") {
+		if strings.Contains(plain(st["content"]), "I would like to take part") {
+			t.Errorf("A took a contribution from an untrusted peer into a members consultation")
+		}
+	}
+}
