@@ -320,6 +320,8 @@ type ConsultationUpdate struct {
 	Phase         *Phase
 	Participation *Participation
 	Norms         *[]string
+	// HideCounts hides reaction counts while the consultation is open.
+	HideCounts *bool
 	// Phase dates: nil leaves a date as it is; a DateChange whose At is
 	// nil clears it.
 	OpensAt, SynthesisAt, ClosesAt *DateChange
@@ -375,13 +377,16 @@ func (s *Store) UpdateConsultation(ctx context.Context, slug string, u Consultat
 	if err := u.applyDates(c); err != nil {
 		return nil, err
 	}
+	if u.HideCounts != nil {
+		c.HideCounts = *u.HideCounts
+	}
 	now := s.Now()
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE consultations SET title = $2, prompt_source = $3, prompt = $4, description = $5,
-			phase = $6, participation = $7, norms = $8, updated_at = $9, opens_at = $10, synthesis_at = $11, closes_at = $12
-			WHERE account_id = $1`,
+			phase = $6, participation = $7, norms = $8, updated_at = $9, opens_at = $10, synthesis_at = $11, closes_at = $12,
+			hide_counts = $13 WHERE account_id = $1`,
 			c.AccountID, c.Title, c.PromptSource, c.Prompt, c.Description, c.Phase, c.Participation, c.Norms, now,
-			c.OpensAt, c.SynthesisAt, c.ClosesAt); err != nil {
+			c.OpensAt, c.SynthesisAt, c.ClosesAt, c.HideCounts); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET display_name = $2, note = $3, locked = $4, updated_at = $5 WHERE id = $1`,

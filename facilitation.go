@@ -162,3 +162,51 @@ func (u *ConsultationUpdate) applyDates(c *Consultation) error {
 	}
 	return nil
 }
+
+// ThreadAction is what a facilitator does to a thread.
+type ThreadAction string
+
+// Thread actions.
+const (
+	LockThread   ThreadAction = "lock"   // no more replies
+	UnlockThread ThreadAction = "unlock" // replies again
+	PinThread    ThreadAction = "pin"    // listed in the consultation's featured collection
+	UnpinThread  ThreadAction = "unpin"
+)
+
+// ActOnThread locks, unlocks, pins or unpins a thread of a consultation
+// hosted here. Only its facilitators (and admins) may.
+func (s *Store) ActOnThread(ctx context.Context, m *Member, slug, statusID string, a ThreadAction) (*Status, error) {
+	c, err := s.Consultation(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	if !c.IsFacilitator(m) {
+		return nil, fmt.Errorf("%s a thread of %s: %w", a, slug, ErrForbidden)
+	}
+	if !ValidID(statusID) {
+		return nil, fmt.Errorf("thread %q: %w", statusID, ErrNotFound)
+	}
+	var set string
+	switch a {
+	case LockThread:
+		set = "locked = true"
+	case UnlockThread:
+		set = "locked = false"
+	case PinThread:
+		set = "pinned_at = coalesce(pinned_at, now())"
+	case UnpinThread:
+		set = "pinned_at = NULL"
+	default:
+		return nil, Invalid("action", "must be lock, unlock, pin or unpin")
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE statuses SET `+set+` WHERE id = $1 AND group_id = $2
+		AND in_reply_to_id IS NULL AND in_reply_to_uri IS NULL`, statusID, c.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("%s thread %s: %w", a, statusID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil, fmt.Errorf("thread %s in %s: %w", statusID, slug, ErrNotFound)
+	}
+	return s.Status(ctx, statusID, m.ID)
+}

@@ -31,7 +31,8 @@ func (s *Store) chooseGroup(ctx context.Context, q querier, author *Account, par
 	if parentID != nil {
 		var gid *string
 		var locked bool
-		if err := q.QueryRow(ctx, `SELECT group_id, locked FROM statuses WHERE id = $1`, *parentID).Scan(&gid, &locked); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		if err := q.QueryRow(ctx, `SELECT p.group_id, p.locked OR coalesce(t.locked, false) FROM statuses p
+			LEFT JOIN statuses t ON t.id = p.thread_id WHERE p.id = $1`, *parentID).Scan(&gid, &locked); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return nil, err
 		}
 		if gid == nil {

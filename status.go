@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -45,8 +46,11 @@ type Status struct {
 	Tags       []string  `db:"-"`
 	App        *AppInfo  `db:"-"`
 	Favourited bool      `db:"-"`
-	Bookmarked bool      `db:"-"`
-	Poll       *Poll     `db:"-"`
+	// CountsHidden: the status's consultation hides reaction counts while
+	// it is open.
+	CountsHidden bool  `db:"-"`
+	Bookmarked   bool  `db:"-"`
+	Poll         *Poll `db:"-"`
 
 	newPoll *pollRow // a poll posted with the status, until it is stored
 }
@@ -619,6 +623,26 @@ func (s *Store) hydrate(ctx context.Context, viewerID string, sts []*Status) err
 	}
 	if err := s.hydratePolls(ctx, viewerID, sts, ids); err != nil {
 		return err
+	}
+	var groupIDs []string
+	for _, st := range sts {
+		if st.GroupID != nil {
+			groupIDs = append(groupIDs, *st.GroupID)
+		}
+	}
+	if len(groupIDs) > 0 {
+		// Consultations that hide reaction counts while they are open.
+		rows, _ = s.pool.Query(ctx, `SELECT account_id FROM consultations WHERE account_id = ANY($1)
+			AND hide_counts AND phase IN ('draft', 'open')`, groupIDs)
+		hiding, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("load count settings: %w", err)
+		}
+		for _, st := range sts {
+			if st.GroupID != nil && slices.Contains(hiding, *st.GroupID) {
+				st.CountsHidden = true
+			}
+		}
 	}
 	if viewerID == "" {
 		return nil

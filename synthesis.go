@@ -202,8 +202,12 @@ func escapeMarkdown(s string) string {
 // collection), as ActivityPub objects: for a consultation, its synthesis
 // once published.
 func (s *Store) Featured(ctx context.Context, accountID string) ([]*StatusObject, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT `+statusColumns+` FROM consultations c JOIN statuses s ON s.id = c.synthesis_id
-		WHERE c.account_id = $1 AND s.visibility IN ('public', 'unlisted')`, accountID)
+	rows, _ := s.pool.Query(ctx, `SELECT `+statusColumns+` FROM (
+		SELECT s.*, 0 AS rank, s.created_at AS at FROM consultations c JOIN statuses s ON s.id = c.synthesis_id
+			WHERE c.account_id = $1
+		UNION ALL
+		SELECT s.*, 1, s.pinned_at FROM statuses s WHERE s.group_id = $1 AND s.pinned_at IS NOT NULL) s
+		WHERE s.visibility IN ('public', 'unlisted') ORDER BY s.rank, s.at DESC LIMIT 50`, accountID)
 	sts, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[Status])
 	if err != nil {
 		return nil, fmt.Errorf("featured by %s: %w", accountID, err)

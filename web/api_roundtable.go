@@ -20,7 +20,8 @@ import (
 //     "admin:write", and the member must be an admin; app tokens without a
 //     member are refused (422). Without facilitators named, the admin
 //     facilitates it.
-//   - Changing one, answering its join requests, exporting it and
+//   - Changing one, answering its join requests, exporting it, locking
+//     or pinning its threads (POST …/threads/{id}/lock|unlock|pin|unpin) and
 //     publishing its synthesis need its facilitator's (or an admin's) token,
 //     with "write" ("read" for join requests and export).
 //   - Export names authors as the attribution allows: under the Chatham
@@ -44,6 +45,23 @@ func (s *Server) roundtableRoutes(r chi.Router) {
 	r.With(write).Post(base+"/{slug}/join_requests/{id}/reject", s.answerJoin(false))
 	r.With(readMember).Get(base+"/{slug}/export", s.exportConsultation)
 	r.With(write).Post(base+"/{slug}/synthesis", s.publishSynthesis)
+	r.With(write).Post(base+"/{slug}/threads/{id}/{action}", s.threadAction)
+}
+
+// threadAction locks, unlocks, pins or unpins a thread (facilitators).
+func (s *Server) threadAction(w http.ResponseWriter, r *http.Request) {
+	m, err := member(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, err := s.store.ActOnThread(r.Context(), m, chi.URLParam(r, "slug"), chi.URLParam(r, "id"),
+		roundtable.ThreadAction(chi.URLParam(r, "action")))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.status(st, false))
 }
 
 // anyScope admits requests whose token holds one of scopes; a request
@@ -98,6 +116,7 @@ type consultationJSON struct {
 	Participation string                 `json:"participation"`
 	Attribution   string                 `json:"attribution"`
 	Languages     []string               `json:"languages"`
+	HideCounts    bool                   `json:"hide_counts"`
 	Facilitators  []accountJSON          `json:"facilitators"`
 	Counts        consultationCountsJSON `json:"counts"`
 	OpensAt       *string                `json:"opens_at"`
@@ -114,7 +133,7 @@ func (s *Server) consultation(c *roundtable.Consultation, st roundtable.Consulta
 		URI: s.links.Actor(c.Slug), URL: s.links.Profile(c.Slug),
 		Title: c.Title, Prompt: c.Prompt, PromptSource: c.PromptSource, Description: c.Description,
 		Norms: nonNil(c.Norms), Phase: string(c.Phase), Participation: string(c.Participation),
-		Attribution: string(c.Attribution), Languages: nonNil(c.Languages), Facilitators: []accountJSON{},
+		Attribution: string(c.Attribution), Languages: nonNil(c.Languages), HideCounts: c.HideCounts, Facilitators: []accountJSON{},
 		Counts: consultationCountsJSON{Threads: st.Threads, Contributions: st.Contributions,
 			Participants: st.Participants, Followers: c.Followers},
 		OpensAt: apiTimePtr(c.OpensAt), SynthesisAt: apiTimePtr(c.SynthesisAt), ClosesAt: apiTimePtr(c.ClosesAt),
@@ -268,6 +287,11 @@ func consultationUpdate(p *params) (roundtable.ConsultationUpdate, error) {
 	if participation != nil {
 		pa := roundtable.Participation(*participation)
 		u.Participation = &pa
+	}
+	if hide, err := p.boolean("hide_counts"); err != nil {
+		return u, err
+	} else if hide != nil {
+		u.HideCounts, changed = hide, true
 	}
 	if p.has("norms") || p.has("norms[]") {
 		norms, err := p.strList("norms")

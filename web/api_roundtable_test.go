@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -359,5 +360,73 @@ func TestConsultationAPISynthesis(t *testing.T) {
 	if err := json.Unmarshal(f.Body, &coll); err != nil || len(coll.OrderedItems) != 1 || coll.OrderedItems[0]["type"] != "Article" ||
 		coll.OrderedItems[0]["name"] != "What we heard" {
 		t.Errorf("featured: %s", f.Body)
+	}
+}
+
+func TestConsultationAPIThreadActions(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	ctx := context.Background()
+	_, facilitator := in.member("fay")
+	_, other := in.member("gus")
+	if _, err := in.Store.CreateConsultation(ctx, roundtable.NewConsultation{Slug: "locks", Title: "Locks", Facilitators: []string{"fay"}}); err != nil {
+		t.Fatal(err)
+	}
+	r := in.postJSON("/api/v1/statuses", other, map[string]any{"status": "@locks Gates\nShould the gates close at night?"})
+	wantStatus(t, r, 200)
+	thread := r.Object(t)["id"].(string)
+	r = in.postJSON("/api/v1/statuses", other, map[string]any{"status": "A first reply.", "in_reply_to_id": thread})
+	wantStatus(t, r, 200)
+	reply := r.Object(t)["id"].(string)
+
+	wantStatus(t, in.postJSON("/api/roundtable/v1/consultations/locks/threads/"+thread+"/lock", other, nil), 403)
+	wantStatus(t, in.postJSON("/api/roundtable/v1/consultations/locks/threads/"+thread+"/lock", facilitator, nil), 200)
+	// A reply to the thread, or to a reply in it, is refused while locked.
+	for _, parent := range []string{thread, reply} {
+		r = in.postJSON("/api/v1/statuses", other, map[string]any{"status": "Too late?", "in_reply_to_id": parent})
+		wantStatus(t, r, 422)
+		if !strings.Contains(r.Object(t)["error"].(string), "locked") {
+			t.Errorf("locked thread: %s", r.Body)
+		}
+	}
+	wantStatus(t, in.postJSON("/api/roundtable/v1/consultations/locks/threads/"+thread+"/unlock", facilitator, nil), 200)
+	wantStatus(t, in.postJSON("/api/v1/statuses", other, map[string]any{"status": "Now it opens again.", "in_reply_to_id": thread}), 200)
+	// Only threads of this consultation, and known actions.
+	wantStatus(t, in.postJSON("/api/roundtable/v1/consultations/locks/threads/"+reply+"/pin", facilitator, nil), 404)
+	wantStatus(t, in.postJSON("/api/roundtable/v1/consultations/locks/threads/"+thread+"/shout", facilitator, nil), 422)
+	wantStatus(t, in.postJSON("/api/roundtable/v1/consultations/locks/threads/"+thread+"/pin", facilitator, nil), 200)
+
+	req, _ := http.NewRequest("GET", in.URL+"/users/locks/featured", nil)
+	req.Header.Set("Accept", "application/activity+json")
+	r = in.send(http.DefaultClient, req)
+	wantStatus(t, r, 200)
+	if !strings.Contains(string(r.Body), "Should the gates close at night?") {
+		t.Errorf("the pinned thread is not featured: %s", r.Body)
+	}
+}
+
+func TestConsultationHidesCountsWhileOpen(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	ctx := context.Background()
+	_, facilitator := in.member("hana")
+	_, author := in.member("ivo")
+	_, fan := in.member("jo")
+	if _, err := in.Store.CreateConsultation(ctx, roundtable.NewConsultation{Slug: "quiet", Title: "Quiet", Facilitators: []string{"hana"}}); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, in.do("PATCH", consultationsAPI+"/quiet", facilitator, map[string]any{"hide_counts": true}, ""), 200)
+	r := in.postJSON("/api/v1/statuses", author, map[string]any{"status": "@quiet Hush\nListening first."})
+	wantStatus(t, r, 200)
+	id := r.Object(t)["id"].(string)
+	wantStatus(t, in.postJSON("/api/v1/statuses/"+id+"/favourite", fan, nil), 200)
+	r = in.get("/api/v1/statuses/"+id, "")
+	if n := r.Object(t)["favourites_count"]; n != float64(0) {
+		t.Errorf("favourites_count while open = %v, want hidden (0)", n)
+	}
+	wantStatus(t, in.do("PATCH", consultationsAPI+"/quiet", facilitator, map[string]any{"phase": "synthesis"}, ""), 200)
+	r = in.get("/api/v1/statuses/"+id, "")
+	if n := r.Object(t)["favourites_count"]; n != float64(1) {
+		t.Errorf("favourites_count after the open phase = %v, want 1", n)
 	}
 }

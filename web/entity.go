@@ -221,6 +221,10 @@ func (s *Server) status(st *roundtable.Status, withSource bool) statusJSON {
 		src := st.Source
 		out.Text = &src
 	}
+	if st.CountsHidden {
+		// The consultation hides reactions while it deliberates.
+		out.FavouritesCount, out.ReblogsCount = 0, 0
+	}
 	return out
 }
 
