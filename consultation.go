@@ -510,3 +510,16 @@ func (s *Store) Threads(ctx context.Context, groupID, viewerID string, p Page) (
 		WHERE s.group_id = $1 AND s.in_reply_to_id IS NULL AND s.in_reply_to_uri IS NULL AND `+visibleTo("$2")+where+order,
 		append([]any{groupID, nullable(viewerID)}, args...)...)
 }
+
+// ReplyURIs returns the ActivityPub ids of the public replies to the status
+// uri, oldest first, at most limit (its replies collection).
+func (s *Store) ReplyURIs(ctx context.Context, uri string, limit int) ([]string, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT r.uri FROM statuses p JOIN statuses r ON r.in_reply_to_id = p.id
+		WHERE p.uri = $1 AND r.uri IS NOT NULL AND r.visibility IN ('public', 'unlisted')
+		ORDER BY r.created_at, r.id LIMIT $2`, uri, limit)
+	uris, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("replies of %s: %w", uri, err)
+	}
+	return uris, nil
+}

@@ -596,7 +596,9 @@ func (s *Store) remoteContribution(ctx context.Context, tx pgx.Tx, author *Accou
 		}
 		st.GroupID = &group.id
 	}
-	if rs.ContextURI != "" && st.InReplyToID == nil {
+	if rs.ContextURI != "" && st.InReplyToID == nil && (group == nil || group.local == nil) {
+		// A consultation hosted here owns the context of its threads
+		// (FEP-7888); elsewhere, the thread's own context stands.
 		if _, err := tx.Exec(ctx, `UPDATE statuses SET context_uri = $2 WHERE id = $1`, st.ID, rs.ContextURI); err != nil {
 			return err
 		}

@@ -108,6 +108,7 @@ func (f *Federator) Routes(r chi.Router) {
 		r.Get("/threads/{id}", f.thread)
 		r.Get("/statuses/{id}", f.statusObject(false))
 		r.Get("/statuses/{id}/activity", f.statusObject(true))
+		r.Get("/statuses/{id}/replies", f.replies)
 	})
 }
 

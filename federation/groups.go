@@ -69,3 +69,25 @@ func (f *Federator) thread(w http.ResponseWriter, r *http.Request) {
 	writeActivity(w, http.StatusOK, map[string]any{"@context": contextValue, "id": id, "type": "OrderedCollection",
 		"attributedTo": a.URI, "audience": a.URI, "totalItems": len(items), "orderedItems": items})
 }
+
+// replies serves the public replies to a public local status, so that
+// other servers can fill in a conversation they joined late.
+func (f *Federator) replies(w http.ResponseWriter, r *http.Request) {
+	uri := f.links.StatusURI(chi.URLParam(r, "username"), chi.URLParam(r, "id"))
+	o, err := f.store.StatusObjectByURI(r.Context(), uri)
+	if err != nil || (o.Visibility != roundtable.Public && o.Visibility != roundtable.Unlisted) {
+		writeActivity(w, http.StatusNotFound, map[string]string{"error": "no such object"})
+		return
+	}
+	uris, err := f.store.ReplyURIs(r.Context(), uri, maxThreadItems)
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	items := make([]any, len(uris))
+	for i, u := range uris {
+		items[i] = u
+	}
+	writeActivity(w, http.StatusOK, map[string]any{"@context": contextValue, "id": uri + "/replies",
+		"type": "OrderedCollection", "totalItems": len(items), "orderedItems": items})
+}

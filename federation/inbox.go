@@ -301,6 +301,7 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 		}
 		if err == nil {
 			f.backfillLater(ctx, str(note["context"]))
+			f.backfillLater(ctx, str(note["replies"]))
 		}
 		return err
 	case "Delete":
@@ -496,6 +497,10 @@ func (f *Federator) groupAnnounce(ctx context.Context, group *roundtable.Account
 		return permanent("note %s is not on its author's server", str(note["id"]))
 	}
 	_, err = f.saveNoteBy(ctx, author, note, 0, &via{groups: []string{group.URI}})
+	if err == nil {
+		// Joined late, or missed some: fill the thread in.
+		f.backfillLater(ctx, str(note["context"]))
+	}
 	return err
 }
 
@@ -641,15 +646,22 @@ func (w *backfillWorker) Work(ctx context.Context, job *river.Job[BackfillArgs])
 	if t != "OrderedCollection" && t != "Collection" {
 		return nil // a context that is not a collection: nothing to fill in
 	}
-	items := strs(doc["orderedItems"])
-	if items == nil {
-		items = strs(doc["items"])
-	}
-	if first := obj(doc["first"]); items == nil && first != nil {
-		items = strs(first["orderedItems"])
-		if items == nil {
-			items = strs(first["items"])
+	items := collectionItems(doc)
+	// Pages, given inline or by reference, up to a bound.
+	page := doc["first"]
+	for pages := 0; len(items) < maxBackfill && page != nil && pages < 10; pages++ {
+		p := obj(page)
+		if p == nil {
+			ref := str(page)
+			if ref == "" || !sameHost(ref, job.Args.Context) {
+				break
+			}
+			if p, err = w.f.fetchObject(ctx, ref); err != nil {
+				break
+			}
 		}
+		items = append(items, collectionItems(p)...)
+		page = p["next"]
 	}
 	if len(items) > maxBackfill {
 		items = items[:maxBackfill]
@@ -663,4 +675,12 @@ func (w *backfillWorker) Work(ctx context.Context, job *river.Job[BackfillArgs])
 		}
 	}
 	return nil
+}
+
+// collectionItems returns the ids of a collection's (or page's) items.
+func collectionItems(doc map[string]any) []string {
+	if items := strs(doc["orderedItems"]); items != nil {
+		return items
+	}
+	return strs(doc["items"])
 }

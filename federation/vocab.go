@@ -220,6 +220,9 @@ func (f *Federator) noteExtensions(m map[string]any, o *roundtable.StatusObject)
 		m["type"] = "Article"
 	}
 	m["sensitive"] = o.Sensitive
+	if o.Local && (o.Visibility == roundtable.Public || o.Visibility == roundtable.Unlisted) {
+		m["replies"] = o.URI + "/replies"
+	}
 	if o.Language != "" {
 		m["contentMap"] = map[string]string{o.Language: o.Content}
 	}

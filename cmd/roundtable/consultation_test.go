@@ -274,3 +274,26 @@ func TestConsultationChathamHouse(t *testing.T) {
 		t.Errorf("a member who does not facilitate looked the author up: %d", code)
 	}
 }
+
+// TestConsultationBackfill: B joins a consultation after a thread has
+// grown; the first new reply B receives brings the rest of the thread,
+// read from the thread's context collection on A.
+func TestConsultationBackfill(t *testing.T) {
+	t.Parallel()
+	a, b, c := startPeer(t, 53), startPeer(t, 54), startPeer(t, 55)
+	alice, bob, carol := a.member("alice"), b.member("bob"), c.member("carol")
+	mustRun(t, a.env, "", "admin", "consultation", "create", "--slug", "late", "--title", "Late", "--moderator", "alice")
+	handle := "@late@" + a.domain
+	c.join(carol, handle)
+	c.post(carol, map[string]any{"status": handle + " Roads\nThe road to the clinic floods every spring."})
+	onA := a.findOnGroup(alice, "late", "The road to the clinic floods")
+	first := a.post(alice, map[string]any{"status": "Which months, exactly?", "in_reply_to_id": onA})
+	a.post(alice, map[string]any{"status": "And is there another way round?", "in_reply_to_id": first["id"]})
+
+	b.join(bob, handle) // after all that
+	a.post(alice, map[string]any{"status": "We will ask the district about it.", "in_reply_to_id": onA})
+	onB := b.findOn(bob, "The road to the clinic floods")
+	eventually(t, 30*time.Second, "the whole thread on B", func() bool {
+		return len(b.threadTexts(bob, onB)) == 4
+	})
+}
