@@ -24,16 +24,11 @@ func (s *Server) verifyCredentials(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) updateCredentials(w http.ResponseWriter, r *http.Request) {
-	m, err := member(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	m, p, ok := s.memberParams(w, r)
+	if !ok {
 		return
 	}
-	p, err := readParams(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	var err error
 	var u roundtable.ProfileUpdate
 	for _, f := range []struct {
 		name string
@@ -208,14 +203,8 @@ func (s *Server) rejectFollow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) relationships(w http.ResponseWriter, r *http.Request) {
-	m, err := member(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p, err := readParams(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
+	m, p, ok := s.memberParams(w, r)
+	if !ok {
 		return
 	}
 	ids := p.list("id")

@@ -114,14 +114,8 @@ func (s *Server) getPoll(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) votePoll(w http.ResponseWriter, r *http.Request) {
-	m, err := member(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p, err := readParams(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
+	m, p, ok := s.memberParams(w, r)
+	if !ok {
 		return
 	}
 	if p.kinds["choices[]"] == 'o' || p.kinds["choices"] == 'b' {

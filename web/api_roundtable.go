@@ -190,16 +190,11 @@ func (s *Server) getConsultation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createConsultation(w http.ResponseWriter, r *http.Request) {
-	m, err := member(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	m, p, ok := s.memberParams(w, r)
+	if !ok {
 		return
 	}
-	p, err := readParams(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	var err error
 	var nc roundtable.NewConsultation
 	var phase, participation, attribution string
 	for _, f := range []struct {
@@ -233,14 +228,8 @@ func (s *Server) createConsultation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) updateConsultation(w http.ResponseWriter, r *http.Request) {
-	m, err := member(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p, err := readParams(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
+	m, p, ok := s.memberParams(w, r)
+	if !ok {
 		return
 	}
 	u, err := consultationUpdate(p)
@@ -403,14 +392,8 @@ func exportItem(it *roundtable.ExportItem) exportItemJSON {
 }
 
 func (s *Server) exportConsultation(w http.ResponseWriter, r *http.Request) {
-	m, err := member(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p, err := readParams(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
+	m, p, ok := s.memberParams(w, r)
+	if !ok {
 		return
 	}
 	format := p.get("format")
@@ -474,16 +457,11 @@ func spreadsheetSafe(v string) string {
 }
 
 func (s *Server) publishSynthesis(w http.ResponseWriter, r *http.Request) {
-	m, err := member(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	m, p, ok := s.memberParams(w, r)
+	if !ok {
 		return
 	}
-	p, err := readParams(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	var err error
 	var ns roundtable.NewSynthesis
 	if ns.Title, err = p.str("title"); err == nil {
 		if ns.Text, err = p.str("text"); err == nil {

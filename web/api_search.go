@@ -45,16 +45,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) editStatus(w http.ResponseWriter, r *http.Request) {
-	m, err := member(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	m, p, ok := s.memberParams(w, r)
+	if !ok {
 		return
 	}
-	p, err := readParams(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	var err error
 	var e roundtable.StatusEdit
 	for _, f := range []struct {
 		name string

@@ -10,16 +10,11 @@ import (
 )
 
 func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
-	m, err := member(r)
-	if err != nil {
-		s.writeError(w, r, err)
+	m, p, ok := s.memberParams(w, r)
+	if !ok {
 		return
 	}
-	p, err := readParams(w, r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	var err error
 	ns := roundtable.NewStatus{IdempotencyKey: r.Header.Get("Idempotency-Key")}
 	for _, f := range []struct {
 		name string

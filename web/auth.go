@@ -112,3 +112,19 @@ func member(r *http.Request) (*roundtable.Member, error) {
 	}
 	return c.member, nil
 }
+
+// memberParams returns the member making the request and its parameters,
+// or answers the request itself (401, 422, 400…) and returns false.
+func (s *Server) memberParams(w http.ResponseWriter, r *http.Request) (*roundtable.Member, *params, bool) {
+	m, err := member(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return nil, nil, false
+	}
+	p, err := readParams(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return nil, nil, false
+	}
+	return m, p, true
+}
