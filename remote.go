@@ -485,7 +485,7 @@ func (s *Store) ReceiveLike(ctx context.Context, actor *Account, statusURI, like
 	if err != nil {
 		return err
 	}
-	if ok, err := s.MayFetch(ctx, statusURI, deref(accountURI(ctx, s, actor.ID))); err != nil || !ok {
+	if ok, err := s.MayFetch(ctx, statusURI, actor.URI); err != nil || !ok {
 		return err
 	}
 	now := s.Now()
@@ -500,12 +500,6 @@ func (s *Store) ReceiveLike(ctx context.Context, actor *Account, statusURI, like
 		}
 		return s.notify(ctx, tx, st.AccountID, actor.ID, NotifyFavourite, &st.ID)
 	})
-}
-
-func accountURI(ctx context.Context, s *Store, id string) *string {
-	var uri *string
-	_ = s.pool.QueryRow(ctx, `SELECT uri FROM accounts WHERE id = $1`, id).Scan(&uri)
-	return uri
 }
 
 // ReceiveUndoLike takes back a remote actor's like, named by the Like's id

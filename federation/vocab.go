@@ -271,7 +271,9 @@ var arrayProps = map[string]bool{"to": true, "cc": true, "tag": true, "attachmen
 func normalise(m map[string]any, top bool) {
 	delete(m, "@context")
 	if top {
-		m["@context"] = contextValue
+		// Set after the walk: the shared context value is never walked
+		// (nor changed).
+		defer func() { m["@context"] = contextValue }()
 	}
 	for k, v := range m {
 		switch t := v.(type) {
