@@ -21,11 +21,14 @@ const (
 	// NotifyRefused tells a member that a consultation on another server
 	// refused their contribution; the notification's Reason says why.
 	NotifyRefused = "contribution_refused"
+	// NotifySevered tells a member that follows were cut because the
+	// instance blocked another (Reason says which, and how many).
+	NotifySevered = "severed_relationships"
 )
 
 // NotificationTypes lists every type a notification may have.
 var NotificationTypes = []string{NotifyMention, NotifyStatus, NotifyReblog, NotifyFollow, NotifyFollowRequest,
-	NotifyFavourite, NotifyPoll, NotifyUpdate, NotifyRefused}
+	NotifyFavourite, NotifyPoll, NotifyUpdate, NotifyRefused, NotifySevered}
 
 // Notification tells a member that someone did something that concerns it.
 type Notification struct {

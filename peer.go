@@ -108,13 +108,87 @@ func (s *Store) SetDomainPolicy(ctx context.Context, domain string, p Policy, re
 	if len(reason) > 1000 {
 		return Invalid("reason", "must be at most 1000 characters")
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO peers (domain, policy, policy_reason, policy_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (domain) DO UPDATE SET policy = excluded.policy, policy_reason = excluded.policy_reason,
-		policy_at = excluded.policy_at`, domain, p, reason, s.Now())
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO peers (domain, policy, policy_reason, policy_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (domain) DO UPDATE SET policy = excluded.policy, policy_reason = excluded.policy_reason,
+			policy_at = excluded.policy_at`, domain, p, reason, s.Now()); err != nil {
+			return err
+		}
+		if p == PolicyBlock {
+			return s.severFollows(ctx, tx, domain)
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("set policy of %s: %w", domain, err)
 	}
 	return nil
+}
+
+// severFollows cuts every follow between this instance's accounts and
+// domain's, both ways, and tells each member who lost follows or followers
+// how many and why.
+func (s *Store) severFollows(ctx context.Context, tx pgx.Tx, domain string) error {
+	rows, _ := tx.Query(ctx, `DELETE FROM follows f USING accounts a, accounts b
+		WHERE a.id = f.account_id AND b.id = f.target_account_id
+		AND ((lower(a.domain) = $1 AND b.domain IS NULL) OR (a.domain IS NULL AND lower(b.domain) = $1))
+		RETURNING f.account_id, f.target_account_id, f.accepted, a.domain IS NULL`, domain)
+	type cut struct {
+		From, To      string
+		Accepted      bool
+		LocalFollower bool
+	}
+	var cuts []cut
+	var c cut
+	if _, err := pgx.ForEachRow(rows, []any{&c.From, &c.To, &c.Accepted, &c.LocalFollower}, func() error {
+		cuts = append(cuts, c)
+		return nil
+	}); err != nil {
+		return err
+	}
+	lost := map[string]int{} // local account → follows or followers lost
+	for _, c := range cuts {
+		if c.Accepted {
+			if err := adjustFollowCounts(ctx, tx, c.From, c.To, -1); err != nil {
+				return err
+			}
+		}
+		if c.LocalFollower {
+			lost[c.From]++
+		} else {
+			lost[c.To]++
+		}
+	}
+	inst, err := s.actorWhere(ctx, tx, "a.username = $1 AND a.domain IS NULL", InstanceActorName)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil // no instance actor yet: nobody has followed anyone across
+		}
+		return err
+	}
+	now := s.Now()
+	for account, n := range lost {
+		reason := fmt.Sprintf("This instance blocked %s: %d of your follows and followers there were cut.", domain, n)
+		if _, err := tx.Exec(ctx, `INSERT INTO notifications (id, account_id, from_account_id, type, created_at, reason)
+			SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM members WHERE account_id = $2)`,
+			NewID(now), account, inst.AccountID, NotifySevered, now, reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PeerPolicy returns this instance's policy towards domain.
+func (s *Store) PeerPolicy(ctx context.Context, domain string) (Policy, error) {
+	var p Policy
+	err := s.pool.QueryRow(ctx, `SELECT policy FROM peers WHERE domain = lower($1)`, domain).Scan(&p)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return PolicyDefault, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("policy of %s: %w", domain, err)
+	}
+	return p, nil
 }
 
 // DomainPolicies lists the domains with a policy other than default set,

@@ -116,6 +116,9 @@ func (f *Federator) get(ctx context.Context, uri string, key signingKey) ([]byte
 	if err != nil {
 		return nil, err
 	}
+	if f.blocked(ctx, u.Host) {
+		return nil, &httpError{status: http.StatusForbidden, uri: uri + " (blocked here)"}
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err

@@ -193,6 +193,9 @@ func (f *Federator) deliver(ctx context.Context, a DeliverArgs) error {
 			return river.JobCancel(fmt.Errorf("%s was deleted", a.ObjectURI))
 		}
 	}
+	if f.blocked(ctx, u.Host) {
+		return river.JobCancel(fmt.Errorf("%s is blocked", u.Host))
+	}
 	if until, err := f.store.PeerPausedUntil(ctx, u.Host); err != nil {
 		return err
 	} else if wait := until.Sub(f.now()); wait > 0 {

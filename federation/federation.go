@@ -94,10 +94,11 @@ func (f *Federator) Routes(r chi.Router) {
 		r.Get("/.well-known/host-meta", f.hostMeta)
 	})
 	r.Get("/actor", f.serveInstanceActor)
-	r.Get("/consultations", f.consultations)
+	r.With(f.refuseBlocked).Get("/consultations", f.consultations)
 	r.Post("/actor/inbox", f.inbox)
 	r.Post("/inbox", f.inbox)
 	r.Route("/users/{username}", func(r chi.Router) {
+		r.Use(f.refuseBlocked)
 		r.Get("/", f.serveActor)
 		r.Post("/inbox", f.inbox)
 		r.Get("/outbox", f.outbox)

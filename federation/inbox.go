@@ -63,6 +63,13 @@ func (f *Federator) inbox(w http.ResponseWriter, r *http.Request) {
 		inboxError(w, http.StatusBadRequest, "the body is not a JSON object")
 		return
 	}
+	for _, host := range []string{hostOf(str(doc["actor"])), signedBy(r)} {
+		if f.blocked(r.Context(), host) {
+			f.metrics.inbox.WithLabelValues("blocked").Inc()
+			inboxError(w, http.StatusForbidden, "this instance does not federate with "+host)
+			return
+		}
+	}
 	signer, err := verifyRequest(r.Context(), r, f.links.Base+r.URL.RequestURI(), body, f.now(), f.findKey)
 	if err != nil {
 		if !errors.Is(err, ErrSignature) {

@@ -211,6 +211,9 @@ func (f *Federator) ResolveAccount(ctx context.Context, acct string) (*roundtabl
 	if a, err := f.store.AccountByAcct(ctx, acct, f.links.Domain()); err == nil {
 		return a, nil
 	}
+	if f.blocked(ctx, domain) {
+		return nil, fmt.Errorf("handle %q: %w", acct, roundtable.ErrNotFound)
+	}
 	scheme := "https"
 	if f.cfg.Insecure {
 		scheme = "http"

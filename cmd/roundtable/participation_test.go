@@ -79,3 +79,60 @@ func TestConsultationParticipation(t *testing.T) {
 		}
 	}
 }
+
+// TestPeerBlock: A blocks C. C's contributions to A's consultations are
+// refused, A delivers and serves nothing to C, and A's members whose
+// follows across were cut are told.
+func TestPeerBlock(t *testing.T) {
+	t.Parallel()
+	a, c := startPeer(t, 56), startPeer(t, 57)
+	alice, carol := a.member("alice"), c.member("carol")
+	mustRun(t, a.env, "", "admin", "consultation", "create", "--slug", "open1", "--title", "Open", "--moderator", "alice")
+	c.join(carol, "@open1@"+a.domain)
+	accounts, _ := a.resolve(alice, "@carol@"+c.domain)
+	carolOnA := accounts[0]["id"].(string)
+	a.api("POST", "/api/v1/accounts/"+carolOnA+"/follow", alice, nil, nil)
+	eventually(t, 20*time.Second, "alice follows carol", func() bool {
+		return a.relationshipWith(alice, carolOnA)["following"] == true
+	})
+	before := a.post(alice, map[string]any{"status": "Before the block."})
+
+	mustRun(t, a.env, "", "admin", "domain", "set", c.domain, "--policy", "block", "--reason", "harassment")
+	if out := mustRun(t, a.env, "", "admin", "domain", "list"); !strings.Contains(out, c.domain+"\tblock\tharassment") {
+		t.Errorf("domain list: %q", out)
+	}
+	// alice is told her follow was cut.
+	if rel := a.relationshipWith(alice, carolOnA); rel["following"] != false {
+		t.Errorf("alice still follows carol after the block: %v", rel)
+	}
+	var notes []map[string]any
+	a.api("GET", "/api/v1/notifications", alice, nil, &notes)
+	told := false
+	for _, n := range notes {
+		if n["type"] == "severed_relationships" {
+			told = true
+		}
+	}
+	if !told {
+		t.Errorf("alice was not told her follows were cut: %v", notes)
+	}
+	// C's thread in A's consultation is refused.
+	c.post(carol, map[string]any{"status": "@open1@" + a.domain + " From C\nStill here?"})
+	// A delivers nothing to C, even a mention.
+	a.post(alice, map[string]any{"status": "@carol@" + c.domain + " can you hear me?"})
+	// A serves nothing to C: C cannot fetch A's public post.
+	if _, st := c.resolve(carol, before["uri"].(string)); len(st) != 0 {
+		t.Errorf("C fetched a post of A after the block: %v", st)
+	}
+	time.Sleep(3 * time.Second)
+	for _, st := range a.timeline(alice, "/api/v1/timelines/public?limit=40") {
+		if strings.Contains(plain(st["content"]), "Still here?") {
+			t.Errorf("A took C's contribution after blocking C")
+		}
+	}
+	for _, st := range c.timeline(carol, "/api/v1/timelines/public?limit=40") {
+		if strings.Contains(plain(st["content"]), "can you hear me?") {
+			t.Errorf("C received a post of A after the block")
+		}
+	}
+}
