@@ -91,6 +91,8 @@ type NewMember struct {
 	Role         Role
 	Approved     bool
 	SignupReason string
+	// AcceptedNorms is the sign-up form's "I accept the norms".
+	AcceptedNorms bool
 }
 
 var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_]{1,30}$`)

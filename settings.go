@@ -94,6 +94,13 @@ func (s *Store) SignUp(ctx context.Context, nm NewMember) (*Member, error) {
 	if mode == RegistrationsClosed {
 		return nil, fmt.Errorf("sign-up is closed: %w", ErrForbidden)
 	}
+	norms, err := s.Norms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(norms) > 0 && !nm.AcceptedNorms {
+		return nil, Invalid("accept_norms", "joining means accepting the norms: read them and tick the box")
+	}
 	nm.Role = RoleMember
 	nm.Approved = mode == RegistrationsOpen
 	if mode == RegistrationsApproval && len(nm.SignupReason) > 1000 {

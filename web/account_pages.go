@@ -63,7 +63,12 @@ func (s *Server) signupPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "signup", map[string]any{"Mode": string(mode), "Form": roundtable.NewMember{}})
+	norms, err := s.pageNorms(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "signup", map[string]any{"Mode": string(mode), "Form": roundtable.NewMember{}, "Norms": norms})
 }
 
 func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request) {
@@ -78,14 +83,20 @@ func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	nm := roundtable.NewMember{Username: r.PostForm.Get("username"), Email: r.PostForm.Get("email"),
-		Password: r.PostForm.Get("password"), SignupReason: strings.TrimSpace(r.PostForm.Get("reason"))}
+		Password: r.PostForm.Get("password"), SignupReason: strings.TrimSpace(r.PostForm.Get("reason")),
+		AcceptedNorms: r.PostForm.Get("accept_norms") != ""}
 	m, err := s.store.SignUp(r.Context(), nm)
 	var ve *roundtable.ValidationError
 	var ce *roundtable.ConflictError
 	switch {
 	case errors.As(err, &ve), errors.As(err, &ce):
 		nm.Password = ""
-		s.render(w, r, http.StatusUnprocessableEntity, "signup", map[string]any{"Mode": string(mode), "Form": nm, "Error": err.Error()})
+		norms, nerr := s.pageNorms(r)
+		if nerr != nil {
+			s.pageError(w, r, nerr)
+			return
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, "signup", map[string]any{"Mode": string(mode), "Form": nm, "Error": err.Error(), "Norms": norms})
 		return
 	case err != nil:
 		s.pageError(w, r, err)

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/go-chi/chi/v5"
+
 	"github.com/roundtable-fed/roundtable"
 )
 
@@ -35,6 +37,11 @@ func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	users, err := s.store.CountMembers(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rules, err := s.rules(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -72,7 +79,7 @@ func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) {
 			"approval_required": mode == roundtable.RegistrationsApproval, "message": nil, "url": nil},
 		"api_versions": map[string]int{"mastodon": 1},
 		"contact":      map[string]any{"email": "", "account": nil},
-		"rules":        []any{},
+		"rules":        rules,
 	})
 }
 
@@ -83,6 +90,11 @@ func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	users, err := s.store.CountMembers(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rules, err := s.rules(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -112,7 +124,7 @@ func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) {
 			"polls":             pollLimits,
 		},
 		"contact_account": nil,
-		"rules":           []any{},
+		"rules":           rules,
 		"max_toot_chars":  s.store.Limits().MaxCharacters,
 	})
 }
@@ -171,4 +183,83 @@ func (s *Server) verifyApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, appEntity(app))
+}
+
+// ruleJSON is a norm as Mastodon's Rule entity.
+type ruleJSON struct {
+	ID           string                         `json:"id"`
+	Text         string                         `json:"text"`
+	Hint         string                         `json:"hint"`
+	Translations map[string]roundtable.NormText `json:"translations"`
+}
+
+func (s *Server) rules(r *http.Request) ([]ruleJSON, error) {
+	norms, err := s.store.Norms(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ruleJSON, len(norms))
+	for i, n := range norms {
+		tr := n.Translations
+		if tr == nil {
+			tr = map[string]roundtable.NormText{}
+		}
+		out[i] = ruleJSON{ID: n.ID, Text: n.Text, Hint: n.Hint, Translations: tr}
+	}
+	return out, nil
+}
+
+func (s *Server) instanceRules(w http.ResponseWriter, r *http.Request) {
+	rules, err := s.rules(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rules)
+}
+
+// addNorm adds a norm (admins).
+func (s *Server) addNorm(w http.ResponseWriter, r *http.Request) {
+	m, p, ok := s.memberParams(w, r)
+	if !ok {
+		return
+	}
+	if m.Role != roundtable.RoleAdmin {
+		s.writeError(w, r, roundtable.ErrForbidden)
+		return
+	}
+	nn := roundtable.NewNorm{}
+	var err error
+	if nn.Text, err = p.str("text"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if nn.Hint, err = p.str("hint"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	n, err := s.store.AddNorm(r.Context(), nn)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ruleJSON{ID: n.ID, Text: n.Text, Hint: n.Hint, Translations: map[string]roundtable.NormText{}})
+}
+
+// removeNorm removes a norm (admins).
+func (s *Server) removeNorm(w http.ResponseWriter, r *http.Request) {
+	m, err := member(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if m.Role != roundtable.RoleAdmin {
+		s.writeError(w, r, roundtable.ErrForbidden)
+		return
+	}
+	if err := s.store.RemoveNorm(r.Context(), chi.URLParam(r, "id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{})
 }

@@ -210,7 +210,12 @@ func (s *Server) aboutPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "about", map[string]any{"Mode": string(mode), "Members": n})
+	norms, err := s.pageNorms(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "about", map[string]any{"Mode": string(mode), "Members": n, "Norms": norms})
 }
 
 func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
@@ -297,8 +302,14 @@ func (s *Server) consultationPage(w http.ResponseWriter, r *http.Request, a *rou
 	for _, f := range c.Facilitators {
 		facilitators = append(facilitators, f.Username)
 	}
+	norms, err := s.pageNorms(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "consultation", map[string]any{
-		"Consultation": c,
+		"InstanceNorms": norms,
+		"Consultation":  c,
 		// The prompt is sanitised when stored.
 		"Prompt":       template.HTML(c.Prompt), //nolint:gosec
 		"Handle":       "@" + c.Slug + "@" + s.links.Domain(),
@@ -359,4 +370,25 @@ func (s *Server) directoryPage(w http.ResponseWriter, r *http.Request) {
 		out = append(out, groupLink{URL: s.profileURL(g), Name: name, Handle: handle})
 	}
 	s.render(w, r, http.StatusOK, "directory", map[string]any{"Groups": out})
+}
+
+// pageNorm is a norm as pages show it, in the reader's language.
+type pageNorm struct {
+	Number     int
+	Text, Hint string
+}
+
+// pageNorms returns the instance's norms in the reader's language.
+func (s *Server) pageNorms(r *http.Request) ([]pageNorm, error) {
+	norms, err := s.store.Norms(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	_, lang := s.pages.localizer(r)
+	out := make([]pageNorm, len(norms))
+	for i, n := range norms {
+		text, hint := n.In(lang)
+		out[i] = pageNorm{Number: n.Number, Text: text, Hint: hint}
+	}
+	return out, nil
 }

@@ -187,3 +187,60 @@ func TestConsultationAndDirectoryPages(t *testing.T) {
 		t.Errorf("directory: %s", r.Body)
 	}
 }
+
+func TestNorms(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	ctx := context.Background()
+	if _, err := in.Store.CreateMember(ctx, roundtable.NewMember{Username: "root", Email: "root@example.org",
+		Password: "admin password", Role: roundtable.RoleAdmin, Approved: true}); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := in.Store.IssueToken(ctx, "root", []string{"read", "write"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, member := in.member("nia")
+	wantStatus(t, in.postJSON("/api/roundtable/v1/norms", member, map[string]any{"text": "Be kind"}), 403)
+	wantStatus(t, in.postJSON("/api/roundtable/v1/norms", admin, map[string]any{"text": ""}), 422)
+	wantStatus(t, in.postJSON("/api/roundtable/v1/norms", admin, map[string]any{"text": "Speak from your own experience", "hint": "Not for others."}), 200)
+	r := in.postJSON("/api/roundtable/v1/norms", admin, map[string]any{"text": "No names without consent"})
+	wantStatus(t, r, 200)
+	second := r.Object(t)["id"].(string)
+
+	r = in.get("/api/v1/instance/rules", "")
+	wantStatus(t, r, 200)
+	rules := r.List(t)
+	if len(rules) != 2 || rules[0]["text"] != "Speak from your own experience" || rules[0]["hint"] != "Not for others." {
+		t.Fatalf("rules: %s", r.Body)
+	}
+	r = in.get("/api/v2/instance", "")
+	if got := r.Object(t)["rules"].([]any); len(got) != 2 {
+		t.Errorf("v2 rules: %v", got)
+	}
+	// Sign-up shows them and requires accepting them.
+	r = in.get("/signup", "")
+	if !strings.Contains(string(r.Body), "No names without consent") || !strings.Contains(string(r.Body), `name="accept_norms"`) {
+		t.Errorf("sign-up page lacks the norms: %s", r.Body)
+	}
+	r = in.form(browser(t), "/signup", url.Values{"username": {"oli"}, "email": {"oli@example.org"}, "password": {"long enough"}})
+	wantStatus(t, r, 422)
+	if !strings.Contains(string(r.Body), "accepting the norms") {
+		t.Errorf("sign-up without accepting: %s", r.Body)
+	}
+	if _, err := in.Store.MemberByUsername(ctx, "oli"); err == nil {
+		t.Error("a member was created without accepting the norms")
+	}
+	wantStatus(t, in.form(browser(t), "/signup", url.Values{"username": {"oli"}, "email": {"oli@example.org"},
+		"password": {"long enough"}, "accept_norms": {"1"}}), 303)
+	r = in.get("/about", "")
+	if !strings.Contains(string(r.Body), "Speak from your own experience") {
+		t.Errorf("about page lacks the norms")
+	}
+	// Removing one renumbers the rest.
+	wantStatus(t, in.do("DELETE", "/api/roundtable/v1/norms/"+second, admin, nil, ""), 200)
+	wantStatus(t, in.do("DELETE", "/api/roundtable/v1/norms/"+second, admin, nil, ""), 404)
+	if rules := in.get("/api/v1/instance/rules", "").List(t); len(rules) != 1 {
+		t.Errorf("after removal: %v", rules)
+	}
+}

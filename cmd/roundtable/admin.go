@@ -17,6 +17,9 @@ const adminUsage = `Usage: roundtable admin account create --username NAME --ema
        roundtable admin consultation set SLUG [--phase draft|open|synthesis|closed] [--participation …] [--title …] [--prompt …] [--moderator NAME]
        roundtable admin domain set DOMAIN --policy block|limit|default|trust [--reason TEXT]
        roundtable admin domain list
+       roundtable admin norm add --text TEXT [--hint HINT]
+       roundtable admin norm list
+       roundtable admin norm remove ID
 `
 
 // admin runs an admin command. Admin commands work whether or not serve is
@@ -39,6 +42,12 @@ func admin(ctx context.Context, args []string, e env) error {
 		return domainSet(ctx, args[2:], e)
 	case "domain list":
 		return domainList(ctx, args[2:], e)
+	case "norm add":
+		return normAdd(ctx, args[2:], e)
+	case "norm list":
+		return normList(ctx, args[2:], e)
+	case "norm remove":
+		return normRemove(ctx, args[2:], e)
 	}
 	return &usageError{msg: fmt.Sprintf("unknown admin command %q", args[0]+" "+args[1]), usage: adminUsage}
 }

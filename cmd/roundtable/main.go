@@ -40,6 +40,10 @@ Commands:
   admin domain set DOMAIN --policy block|limit|default|trust [--reason TEXT]
                                           set this instance's policy towards another
   admin domain list                       print the policies, one per line
+  admin norm add --text TEXT [--hint HINT]
+                                          add one of the instance's norms
+  admin norm list                         print the norms: number, id, text
+  admin norm remove ID                    remove a norm
   version                                 print the version
 
 Every command takes the configuration flags (--domain, --listen,
