@@ -104,6 +104,7 @@ type StatusObject struct {
 	ContextURI      string
 	Audience        string // the consultation's Group, if any
 	Title           string // a thread starter's title
+	ReplyPolicy     ReplyPolicy
 	Type            string // "Article" for a consultation's synthesis; otherwise a Note
 	Content         string
 	Summary         string
@@ -164,6 +165,7 @@ func (s *Store) statusObject(ctx context.Context, q querier, st *Status) (*Statu
 	if st.Title != nil {
 		o.Title = *st.Title
 	}
+	o.ReplyPolicy = st.ReplyPolicy
 	rows, _ := q.Query(ctx, `SELECT coalesce(a.uri, ''), a.username, coalesce(a.domain, '') FROM status_mentions m
 		JOIN accounts a ON a.id = m.account_id WHERE m.status_id = $1 ORDER BY a.username`, st.ID)
 	var uri, name, domain string

@@ -199,6 +199,7 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 	}
 
 	var refusedBy *groupChoice
+	var replyRefusedBy string // the author whose reply controls refused it
 	st := &Status{ID: NewID(published), AccountID: author.ID, Visibility: rs.Visibility, Sensitive: rs.Sensitive,
 		SpoilerText: summary, Language: lang, ContentType: "text/html", Content: content, CreatedAt: published}
 	st.ThreadID = st.ID
@@ -212,6 +213,10 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 			err := tx.QueryRow(ctx, `SELECT id, account_id, thread_id FROM statuses WHERE uri = $1`, rs.InReplyToURI).Scan(&pid, &paccount, &pthread)
 			switch {
 			case err == nil:
+				if err := mayReply(ctx, tx, pid, author.ID); err != nil {
+					replyRefusedBy = paccount
+					return err
+				}
 				st.InReplyToID, st.InReplyToAccountID, st.ThreadID = &pid, &paccount, pthread
 			case errors.Is(err, pgx.ErrNoRows):
 				st.InReplyToURI = &rs.InReplyToURI
@@ -290,6 +295,12 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 		return s.remoteContribution(ctx, tx, author, st, &rs, &refusedBy)
 	})
 	var refusal *Refusal
+	if errors.As(err, &refusal) && replyRefusedBy != "" {
+		if rerr := s.refuseReply(ctx, replyRefusedBy, author, rs.ActivityID, refusal.Message); rerr != nil {
+			return nil, rerr
+		}
+		return nil, err
+	}
 	if errors.As(err, &refusal) && refusedBy != nil {
 		if rerr := s.refuse(ctx, refusedBy, author, rs.ActivityID, refusal.Message); rerr != nil {
 			return nil, rerr
@@ -658,6 +669,26 @@ func (s *Store) refuse(ctx context.Context, g *groupChoice, author *Account, act
 			return err
 		}
 		return s.publish(ctx, tx, &Outgoing{Kind: OutRejectActivity, Actor: group, Target: target,
+			ObjectURI: activityID, Reason: reason, Inboxes: []string{target.Inbox}})
+	})
+}
+
+// refuseReply tells the replier's server that the author answered refuses
+// replies from it.
+func (s *Store) refuseReply(ctx context.Context, authorID string, replier *Account, activityID, reason string) error {
+	if activityID == "" {
+		return nil
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		author, err := s.actorWhere(ctx, tx, "a.id = $1", authorID)
+		if err != nil || !author.Local() {
+			return err
+		}
+		target, err := s.actorWhere(ctx, tx, "a.id = $1", replier.ID)
+		if err != nil {
+			return err
+		}
+		return s.publish(ctx, tx, &Outgoing{Kind: OutRejectActivity, Actor: author, Target: target,
 			ObjectURI: activityID, Reason: reason, Inboxes: []string{target.Inbox}})
 	})
 }

@@ -14,31 +14,32 @@ import (
 
 // Status is a contribution: anything an account posts.
 type Status struct {
-	ID                 string     `db:"id"`
-	AccountID          string     `db:"account_id"`
-	InReplyToID        *string    `db:"in_reply_to_id"`
-	InReplyToAccountID *string    `db:"in_reply_to_account_id"`
-	ThreadID           string     `db:"thread_id"`
-	Visibility         Visibility `db:"visibility"`
-	Sensitive          bool       `db:"sensitive"`
-	SpoilerText        string     `db:"spoiler_text"`
-	Language           *string    `db:"language"`
-	ContentType        string     `db:"content_type"`
-	Source             string     `db:"source"`
-	Content            string     `db:"content"` // sanitised HTML
-	AppID              *string    `db:"app_id"`
-	Local              bool       `db:"local"`
-	RepliesCount       int        `db:"replies_count"`
-	FavouritesCount    int        `db:"favourites_count"`
-	ReblogsCount       int        `db:"reblogs_count"`
-	CreatedAt          time.Time  `db:"created_at"`
-	EditedAt           *time.Time `db:"edited_at"`
-	URI                *string    `db:"uri"`             // ActivityPub id
-	URL                *string    `db:"url"`             // web page
-	InReplyToURI       *string    `db:"in_reply_to_uri"` // parent's id, when the parent is not (yet) known
-	GroupID            *string    `db:"group_id"`        // the consultation's Group account
-	Title              *string    `db:"title"`           // a thread starter's title
-	Locked             bool       `db:"locked"`          // a thread that takes no more replies
+	ID                 string      `db:"id"`
+	AccountID          string      `db:"account_id"`
+	InReplyToID        *string     `db:"in_reply_to_id"`
+	InReplyToAccountID *string     `db:"in_reply_to_account_id"`
+	ThreadID           string      `db:"thread_id"`
+	Visibility         Visibility  `db:"visibility"`
+	Sensitive          bool        `db:"sensitive"`
+	SpoilerText        string      `db:"spoiler_text"`
+	Language           *string     `db:"language"`
+	ContentType        string      `db:"content_type"`
+	Source             string      `db:"source"`
+	Content            string      `db:"content"` // sanitised HTML
+	AppID              *string     `db:"app_id"`
+	Local              bool        `db:"local"`
+	RepliesCount       int         `db:"replies_count"`
+	FavouritesCount    int         `db:"favourites_count"`
+	ReblogsCount       int         `db:"reblogs_count"`
+	CreatedAt          time.Time   `db:"created_at"`
+	EditedAt           *time.Time  `db:"edited_at"`
+	URI                *string     `db:"uri"`             // ActivityPub id
+	URL                *string     `db:"url"`             // web page
+	InReplyToURI       *string     `db:"in_reply_to_uri"` // parent's id, when the parent is not (yet) known
+	GroupID            *string     `db:"group_id"`        // the consultation's Group account
+	Title              *string     `db:"title"`           // a thread starter's title
+	Locked             bool        `db:"locked"`          // a thread that takes no more replies
+	ReplyPolicy        ReplyPolicy `db:"reply_policy"`    // who may reply
 
 	// Filled in by the loaders, for rendering.
 	Account    *Account  `db:"-"`
@@ -64,7 +65,7 @@ type AppInfo struct {
 const statusColumns = `s.id, s.account_id, s.in_reply_to_id, s.in_reply_to_account_id, s.thread_id, s.visibility,
 	s.sensitive, s.spoiler_text, s.language, s.content_type, s.source, s.content, s.app_id, s.local,
 	s.replies_count, s.favourites_count, s.reblogs_count, s.created_at, s.edited_at, s.uri, s.url, s.in_reply_to_uri,
-	s.group_id, s.title, s.locked`
+	s.group_id, s.title, s.locked, s.reply_policy`
 
 // NewStatus is what a member posts.
 type NewStatus struct {
@@ -82,6 +83,8 @@ type NewStatus struct {
 	AppID string
 	// Poll, when set, is posted with the status.
 	Poll *NewPoll
+	// ReplyPolicy says who may reply; "" is everyone.
+	ReplyPolicy string
 }
 
 const idempotencyWindow = 24 * time.Hour
@@ -212,10 +215,18 @@ func (s *Store) prepareStatus(ctx context.Context, author *Member, ns NewStatus)
 		if err != nil {
 			return nil, Rendered{}, err
 		}
+		if err := mayReply(ctx, s.pool, parent.ID, author.ID); err != nil {
+			return nil, Rendered{}, err
+		}
 		st.InReplyToID = &parent.ID
 		st.InReplyToAccountID = &parent.AccountID
 		st.ThreadID = parent.ThreadID
 	}
+	policy, err := ParseReplyPolicy(ns.ReplyPolicy)
+	if err != nil {
+		return nil, Rendered{}, err
+	}
+	st.ReplyPolicy = policy
 	linker, err := s.linkerFor(ctx, text)
 	if err != nil {
 		return nil, Rendered{}, err
@@ -239,11 +250,16 @@ func (s *Store) insertStatus(ctx context.Context, tx pgx.Tx, st *Status, r Rende
 	}
 	uri, url := s.links.StatusURI(username, st.ID), s.links.StatusURL(username, st.ID)
 	st.URI, st.URL = &uri, &url
+	if st.ReplyPolicy == "" {
+		st.ReplyPolicy = RepliesEveryone
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO statuses (id, account_id, in_reply_to_id, in_reply_to_account_id, thread_id,
-		visibility, sensitive, spoiler_text, language, content_type, source, content, app_id, local, created_at, uri, url)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		visibility, sensitive, spoiler_text, language, content_type, source, content, app_id, local, created_at, uri, url,
+		reply_policy)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		st.ID, st.AccountID, st.InReplyToID, st.InReplyToAccountID, st.ThreadID, st.Visibility, st.Sensitive,
-		st.SpoilerText, st.Language, st.ContentType, st.Source, st.Content, st.AppID, st.Local, st.CreatedAt, st.URI, st.URL)
+		st.SpoilerText, st.Language, st.ContentType, st.Source, st.Content, st.AppID, st.Local, st.CreatedAt, st.URI, st.URL,
+		st.ReplyPolicy)
 	if err != nil {
 		return fmt.Errorf("insert status: %w", err)
 	}

@@ -223,6 +223,9 @@ func (f *Federator) noteExtensions(m map[string]any, o *roundtable.StatusObject)
 	if o.Local && (o.Visibility == roundtable.Public || o.Visibility == roundtable.Unlisted) {
 		m["replies"] = o.URI + "/replies"
 	}
+	if o.Local {
+		m["interactionPolicy"] = interactionPolicy(o)
+	}
 	if o.Language != "" {
 		m["contentMap"] = map[string]string{o.Language: o.Content}
 	}
@@ -259,6 +262,11 @@ var contextValue = []any{
 		"attribution":               "rt:attribution",
 		"norms":                     "rt:norms",
 		"consultations":             map[string]string{"@id": "rt:consultations", "@type": "@id"},
+		"gts":                       "https://gotosocial.org/ns#",
+		"interactionPolicy":         map[string]string{"@id": "gts:interactionPolicy", "@type": "@id"},
+		"canReply":                  map[string]string{"@id": "gts:canReply", "@type": "@id"},
+		"automaticApproval":         map[string]string{"@id": "gts:automaticApproval", "@type": "@id"},
+		"always":                    map[string]string{"@id": "gts:always", "@type": "@id"},
 	},
 }
 
@@ -297,4 +305,26 @@ func normalise(m map[string]any, top bool) {
 			}
 		}
 	}
+}
+
+// interactionPolicy says who may reply to a status, as GoToSocial does:
+// everyone (Public), the author's followers, or those mentioned; the author
+// always may. Replies arriving here are checked against it too.
+func interactionPolicy(o *roundtable.StatusObject) map[string]any {
+	allowed := []any{o.AuthorURI}
+	switch {
+	case o.ReplyPolicy == roundtable.RepliesMentioned || o.Visibility == roundtable.Direct:
+		// Those mentioned, below.
+	case o.ReplyPolicy == roundtable.RepliesFollowers || o.Visibility == roundtable.Private:
+		// "Everyone" who can see a followers-only status is a follower.
+		allowed = append(allowed, o.AuthorFollowers)
+	default:
+		allowed = append(allowed, publicIRI)
+	}
+	for _, m := range o.Mentions {
+		if m.URI != "" {
+			allowed = append(allowed, m.URI)
+		}
+	}
+	return map[string]any{"canReply": map[string]any{"automaticApproval": allowed, "always": allowed}}
 }

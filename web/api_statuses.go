@@ -28,6 +28,10 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if ns.ReplyPolicy, err = replyPolicyParam(p); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if ns.Sensitive, err = p.boolean("sensitive"); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -240,4 +244,28 @@ func (s *Server) writeStatuses(w http.ResponseWriter, r *http.Request, sts []*ro
 	}
 	s.setLink(w, r, statusIDs(sts))
 	writeJSON(w, http.StatusOK, s.statuses(sts))
+}
+
+// replyPolicyParam reads who may reply: Roundtable's reply_policy
+// (everyone, followers, mentioned) or GoToSocial's
+// interaction_policy[can_reply][always].
+func replyPolicyParam(p *params) (string, error) {
+	if p.has("reply_policy") {
+		return p.str("reply_policy")
+	}
+	always := p.list("interaction_policy[can_reply][always]")
+	if len(always) == 0 {
+		return "", nil
+	}
+	for _, v := range always {
+		if v == "public" {
+			return string(roundtable.RepliesEveryone), nil
+		}
+	}
+	for _, v := range always {
+		if v == "followers" || v == "mutuals" {
+			return string(roundtable.RepliesFollowers), nil
+		}
+	}
+	return string(roundtable.RepliesMentioned), nil
 }

@@ -178,6 +178,7 @@ type statusJSON struct {
 	Pinned             bool          `json:"pinned"`
 	Filtered           []any         `json:"filtered"`
 	LocalOnly          bool          `json:"local_only"`
+	ReplyPolicy        string        `json:"reply_policy"`
 	ContentType        string        `json:"content_type"`
 }
 
@@ -191,6 +192,7 @@ func (s *Server) status(st *roundtable.Status, withSource bool) statusJSON {
 		ReblogsCount: st.ReblogsCount, FavouritesCount: st.FavouritesCount, RepliesCount: st.RepliesCount,
 		InReplyToID: st.InReplyToID, InReplyToAccountID: st.InReplyToAccountID, Language: st.Language,
 		Favourited: st.Favourited, Bookmarked: st.Bookmarked, Filtered: []any{}, ContentType: st.ContentType,
+		ReplyPolicy: string(st.ReplyPolicy),
 	}
 	if st.Account != nil {
 		out.Account = s.account(st.Account)

@@ -136,3 +136,48 @@ func TestPeerBlock(t *testing.T) {
 		}
 	}
 }
+
+// TestReplyControls: a member takes replies from followers only; a reply
+// from a non-follower on another instance is refused, one from a follower
+// is taken.
+func TestReplyControls(t *testing.T) {
+	t.Parallel()
+	a, b := startPeer(t, 58), startPeer(t, 59)
+	alice, bob := a.member("alice"), b.member("bob")
+	olga := a.member("olga")
+	st := a.post(alice, map[string]any{"status": "Followers, what do you think?", "reply_policy": "followers"})
+	if st["reply_policy"] != "followers" {
+		t.Fatalf("reply_policy: %v", st["reply_policy"])
+	}
+	// Locally: a member who does not follow alice gets a clear 422.
+	var refused map[string]any
+	if code := a.api("POST", "/api/v1/statuses", olga, map[string]any{"status": "Me too", "in_reply_to_id": st["id"]}, &refused); code != 422 ||
+		!strings.Contains(refused["error"].(string), "followers only") {
+		t.Errorf("local non-follower's reply: %d %v", code, refused)
+	}
+	// From B: refused while bob does not follow alice.
+	_, found := b.resolve(bob, st["uri"].(string))
+	if len(found) != 1 {
+		t.Fatalf("B's search for the post: %v", found)
+	}
+	onB := found[0]["id"].(string)
+	b.post(bob, map[string]any{"status": "@alice@" + a.domain + " Not a follower, but here I am.", "in_reply_to_id": onB})
+	time.Sleep(3 * time.Second)
+	var ctx struct{ Descendants []map[string]any }
+	a.api("GET", "/api/v1/statuses/"+st["id"].(string)+"/context", alice, nil, &ctx)
+	if len(ctx.Descendants) != 0 {
+		t.Fatalf("A took a reply from a non-follower: %v", ctx.Descendants)
+	}
+	// Once bob follows alice, his reply is taken.
+	accounts, _ := b.resolve(bob, "@alice@"+a.domain)
+	aliceOnB := accounts[0]["id"].(string)
+	b.api("POST", "/api/v1/accounts/"+aliceOnB+"/follow", bob, nil, nil)
+	eventually(t, 20*time.Second, "bob follows alice", func() bool {
+		return b.relationshipWith(bob, aliceOnB)["following"] == true
+	})
+	b.post(bob, map[string]any{"status": "@alice@" + a.domain + " Following now.", "in_reply_to_id": onB})
+	eventually(t, 20*time.Second, "the follower's reply on A", func() bool {
+		a.api("GET", "/api/v1/statuses/"+st["id"].(string)+"/context", alice, nil, &ctx)
+		return len(ctx.Descendants) == 1 && strings.Contains(plain(ctx.Descendants[0]["content"]), "Following now.")
+	})
+}
