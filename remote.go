@@ -102,7 +102,7 @@ func (s *Store) StatusByURI(ctx context.Context, uri, viewerID string) (*Status,
 // StatusObjectByURI returns the ActivityPub view of a local status, with
 // the ids of the actors allowed to see it when it is not public.
 func (s *Store) StatusObjectByURI(ctx context.Context, uri string) (*StatusObject, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT `+statusColumns+` FROM statuses s WHERE s.uri = $1 AND s.local`, uri)
+	rows, _ := s.pool.Query(ctx, `SELECT `+statusColumns+` FROM statuses s WHERE s.uri = $1 AND s.local AND s.hidden_at IS NULL`, uri)
 	st, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Status])
 	if err != nil {
 		return nil, notFound(err, "status "+uri)

@@ -1,0 +1,177 @@
+package roundtable
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Reports. A member reports an account and, optionally, some of its
+// contributions, citing the norms broken. When enough different members
+// report one contribution, it is held back (seen by its author only) until
+// a moderator decides.
+
+// AutoHideReports is how many distinct reporters hold a contribution back.
+const AutoHideReports = 3
+
+// Report categories, as the client API has them.
+var reportCategories = []string{"spam", "legal", "violation", "other"}
+
+// Report is a member's report.
+type Report struct {
+	ID              string     `db:"id"`
+	ReporterID      string     `db:"reporter_id"`
+	TargetAccountID string     `db:"target_account_id"`
+	StatusIDs       []string   `db:"status_ids"`
+	RuleIDs         []string   `db:"rule_ids"`
+	Category        string     `db:"category"`
+	Comment         string     `db:"comment"`
+	Forward         bool       `db:"forward"`
+	CreatedAt       time.Time  `db:"created_at"`
+	ResolvedAt      *time.Time `db:"resolved_at"`
+	ResolvedBy      *string    `db:"resolved_by"`
+	Action          *string    `db:"action"`
+	Reason          *string    `db:"reason"`
+}
+
+// NewReport is what a member reports.
+type NewReport struct {
+	AccountID string
+	StatusIDs []string
+	RuleIDs   []string
+	Category  string
+	Comment   string
+	Forward   bool
+}
+
+const reportColumns = `id, reporter_id, target_account_id, status_ids, rule_ids, category, comment, forward,
+	created_at, resolved_at, resolved_by, action, reason`
+
+// CreateReport files a member's report, and holds back each reported
+// contribution that enough different members have now reported.
+func (s *Store) CreateReport(ctx context.Context, m *Member, nr NewReport) (*Report, error) {
+	target, err := s.Account(ctx, nr.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if target.ID == m.ID {
+		return nil, Invalid("account_id", "you cannot report yourself")
+	}
+	if nr.Category == "" {
+		nr.Category = "other"
+		if len(nr.RuleIDs) > 0 {
+			nr.Category = "violation"
+		}
+	}
+	if !slices.Contains(reportCategories, nr.Category) {
+		return nil, Invalid("category", "must be spam, legal, violation or other")
+	}
+	if len([]rune(nr.Comment)) > 1000 {
+		return nil, Invalid("comment", "must be at most 1000 characters")
+	}
+	if len(nr.StatusIDs) > 20 || len(nr.RuleIDs) > 20 {
+		return nil, Invalid("status_ids", "at most 20 statuses and 20 norms")
+	}
+	for _, id := range nr.StatusIDs {
+		st, err := s.Status(ctx, id, m.ID)
+		if err != nil || st.AccountID != target.ID {
+			return nil, Invalid("status_ids", "%q is not a status of the reported account", id)
+		}
+	}
+	if len(nr.RuleIDs) > 0 {
+		norms, err := s.Norms(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range nr.RuleIDs {
+			if !slices.ContainsFunc(norms, func(n Norm) bool { return n.ID == id }) {
+				return nil, Invalid("rule_ids", "%q is not one of the instance's norms", id)
+			}
+		}
+	}
+	statusIDs, ruleIDs := nonNilList(nr.StatusIDs), nonNilList(nr.RuleIDs)
+	now := s.Now()
+	id := NewID(now)
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO reports (id, reporter_id, target_account_id, status_ids, rule_ids, category,
+			comment, forward, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			id, m.ID, target.ID, statusIDs, ruleIDs, nr.Category, strings.TrimSpace(nr.Comment), nr.Forward, now); err != nil {
+			return err
+		}
+		// Hold back what enough different members reported, until a
+		// moderator decides.
+		_, err := tx.Exec(ctx, `UPDATE statuses s SET hidden_at = $2 WHERE s.id = ANY($1) AND s.hidden_at IS NULL
+			AND (SELECT count(DISTINCT r.reporter_id) FROM reports r
+				WHERE r.resolved_at IS NULL AND s.id = ANY(r.status_ids)) >= $3`, statusIDs, now, AutoHideReports)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("report %s: %w", target.ID, err)
+	}
+	return s.report(ctx, s.pool, id)
+}
+
+func nonNilList(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+func (s *Store) report(ctx context.Context, q querier, id string) (*Report, error) {
+	rows, _ := q.Query(ctx, `SELECT `+reportColumns+` FROM reports WHERE id = $1`, id)
+	r, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Report])
+	if err != nil {
+		return nil, notFound(err, "report "+id)
+	}
+	return r, nil
+}
+
+// isModerator reports whether m moderates the instance.
+func isModerator(m *Member) bool { return m != nil && (m.Role == RoleModerator || m.Role == RoleAdmin) }
+
+// OpenReports returns the reports awaiting a moderator, oldest first.
+func (s *Store) OpenReports(ctx context.Context, m *Member) ([]*Report, error) {
+	if !isModerator(m) {
+		return nil, fmt.Errorf("reports: %w", ErrForbidden)
+	}
+	rows, _ := s.pool.Query(ctx, `SELECT `+reportColumns+` FROM reports WHERE resolved_at IS NULL ORDER BY created_at LIMIT 200`)
+	rs, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[Report])
+	if err != nil {
+		return nil, fmt.Errorf("reports: %w", err)
+	}
+	return rs, nil
+}
+
+// DismissReport closes a report with no action: the contributions it held
+// back are shown again (and every open report on them closed, since a
+// moderator has looked).
+func (s *Store) DismissReport(ctx context.Context, m *Member, id, reason string) (*Report, error) {
+	if !isModerator(m) {
+		return nil, fmt.Errorf("dismiss report: %w", ErrForbidden)
+	}
+	r, err := s.report(ctx, s.pool, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.ResolvedAt != nil {
+		return nil, &ConflictError{Message: "This report is already resolved."}
+	}
+	now := s.Now()
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE reports SET resolved_at = $2, resolved_by = $3, action = 'dismiss', reason = $4
+			WHERE resolved_at IS NULL AND (id = $1 OR status_ids && $5)`, id, now, m.ID, reason, r.StatusIDs); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE statuses SET hidden_at = NULL WHERE id = ANY($1)`, r.StatusIDs)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dismiss report %s: %w", id, err)
+	}
+	return s.report(ctx, s.pool, id)
+}

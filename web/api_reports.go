@@ -1,0 +1,123 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/roundtable-fed/roundtable"
+)
+
+// reportJSON is Mastodon's Report entity.
+type reportJSON struct {
+	ID            string      `json:"id"`
+	ActionTaken   bool        `json:"action_taken"`
+	ActionTakenAt *string     `json:"action_taken_at"`
+	Category      string      `json:"category"`
+	Comment       string      `json:"comment"`
+	Forwarded     bool        `json:"forwarded"`
+	CreatedAt     string      `json:"created_at"`
+	StatusIDs     []string    `json:"status_ids"`
+	RuleIDs       []string    `json:"rule_ids"`
+	TargetAccount accountJSON `json:"target_account"`
+	Action        *string     `json:"action,omitempty"`
+	Reason        *string     `json:"reason,omitempty"`
+}
+
+func (s *Server) report(ctx context.Context, r *roundtable.Report) (reportJSON, error) {
+	target, err := s.store.Account(ctx, r.TargetAccountID)
+	if err != nil {
+		return reportJSON{}, err
+	}
+	return reportJSON{ID: r.ID, ActionTaken: r.ResolvedAt != nil, ActionTakenAt: apiTimePtr(r.ResolvedAt),
+		Category: r.Category, Comment: r.Comment, Forwarded: false, CreatedAt: apiTime(r.CreatedAt),
+		StatusIDs: r.StatusIDs, RuleIDs: r.RuleIDs, TargetAccount: s.account(target), Action: r.Action, Reason: r.Reason}, nil
+}
+
+// createReport serves POST /api/v1/reports.
+func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
+	m, p, ok := s.memberParams(w, r)
+	if !ok {
+		return
+	}
+	nr := roundtable.NewReport{AccountID: p.get("account_id"), StatusIDs: p.list("status_ids"), RuleIDs: p.list("rule_ids")}
+	var err error
+	if nr.Category, err = p.str("category"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if nr.Comment, err = p.str("comment"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	forward, err := p.boolean("forward")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	nr.Forward = forward != nil && *forward
+	if nr.AccountID == "" {
+		s.writeError(w, r, roundtable.Invalid("account_id", "is required"))
+		return
+	}
+	rep, err := s.store.CreateReport(r.Context(), m, nr)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := s.report(r.Context(), rep)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// openReports lists the moderation queue's reports (moderators).
+func (s *Server) openReports(w http.ResponseWriter, r *http.Request) {
+	m, err := member(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	reps, err := s.store.OpenReports(r.Context(), m)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]reportJSON, 0, len(reps))
+	for _, rep := range reps {
+		j, err := s.report(r.Context(), rep)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out = append(out, j)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// dismissReport closes a report without action (moderators).
+func (s *Server) dismissReport(w http.ResponseWriter, r *http.Request) {
+	m, p, ok := s.memberParams(w, r)
+	if !ok {
+		return
+	}
+	reason, err := p.str("reason")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rep, err := s.store.DismissReport(r.Context(), m, chi.URLParam(r, "id"), reason)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := s.report(r.Context(), rep)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
