@@ -52,6 +52,9 @@ const (
 	// OutForward passes a remote activity on, as received, to a
 	// consultation it concerns (RawActivity; signed by the instance).
 	OutForward = "Forward"
+	// OutFlag forwards a report, from the instance actor (the reporter
+	// stays anonymous): ObjectURIs are what is reported, Reason its text.
+	OutFlag = "Flag"
 	// OutRejectActivity refuses a remote contribution (ObjectURI names the
 	// activity refused).
 	OutRejectActivity = "RejectActivity"
@@ -86,8 +89,10 @@ type Outgoing struct {
 	// Account and Consultation describe the actor of an UpdateActor.
 	Account      *Account
 	Consultation *Consultation
-	// Reason says why a contribution is refused.
+	// Reason says why a contribution is refused, or what a Flag reports.
 	Reason string
+	// ObjectURIs are the objects of a Flag.
+	ObjectURIs []string
 	// Choice is the name of the option a Vote chooses.
 	Choice string
 	// Inboxes are where to deliver, one per server where possible.

@@ -104,10 +104,15 @@ func (s *Store) CreateReport(ctx context.Context, m *Member, nr NewReport) (*Rep
 		}
 		// Hold back what enough different members reported, until a
 		// moderator decides.
-		_, err := tx.Exec(ctx, `UPDATE statuses s SET hidden_at = $2 WHERE s.id = ANY($1) AND s.hidden_at IS NULL
+		if _, err := tx.Exec(ctx, `UPDATE statuses s SET hidden_at = $2 WHERE s.id = ANY($1) AND s.hidden_at IS NULL
 			AND (SELECT count(DISTINCT r.reporter_id) FROM reports r
-				WHERE r.resolved_at IS NULL AND s.id = ANY(r.status_ids)) >= $3`, statusIDs, now, AutoHideReports)
-		return err
+				WHERE r.resolved_at IS NULL AND s.id = ANY(r.status_ids)) >= $3`, statusIDs, now, AutoHideReports); err != nil {
+			return err
+		}
+		if nr.Forward && !target.Local() {
+			return s.forwardReport(ctx, tx, id, target, statusIDs, ruleIDs, nr)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("report %s: %w", target.ID, err)
@@ -137,9 +142,19 @@ func isModerator(m *Member) bool { return m != nil && (m.Role == RoleModerator |
 // OpenReports returns the reports awaiting a moderator, oldest first.
 func (s *Store) OpenReports(ctx context.Context, m *Member) ([]*Report, error) {
 	if !isModerator(m) {
-		return nil, fmt.Errorf("reports: %w", ErrForbidden)
+		var facilitates bool
+		if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM facilitators WHERE account_id = $1)`, m.ID).Scan(&facilitates); err != nil {
+			return nil, err
+		}
+		if !facilitates {
+			return nil, fmt.Errorf("reports: %w", ErrForbidden)
+		}
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT `+reportColumns+` FROM reports WHERE resolved_at IS NULL ORDER BY created_at LIMIT 200`)
+	// Moderators see every report; facilitators, those about their
+	// consultations' contributions.
+	rows, _ := s.pool.Query(ctx, `SELECT `+reportColumns+` FROM reports r WHERE resolved_at IS NULL AND ($1 OR EXISTS (
+		SELECT 1 FROM statuses s JOIN facilitators f ON f.consultation_id = s.group_id
+		WHERE s.id = ANY(r.status_ids) AND f.account_id = $2)) ORDER BY created_at LIMIT 200`, isModerator(m), m.ID)
 	rs, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[Report])
 	if err != nil {
 		return nil, fmt.Errorf("reports: %w", err)
@@ -174,4 +189,86 @@ func (s *Store) DismissReport(ctx context.Context, m *Member, id, reason string)
 		return nil, fmt.Errorf("dismiss report %s: %w", id, err)
 	}
 	return s.report(ctx, s.pool, id)
+}
+
+// forwardReport sends a report about remote content, as a Flag from the
+// instance actor (the reporter stays anonymous), to the author's server and
+// to the server hosting the consultation the content is in. It carries the
+// category, the comment and the text of each norm cited.
+func (s *Store) forwardReport(ctx context.Context, tx pgx.Tx, reportID string, target *Account, statusIDs, ruleIDs []string, nr NewReport) error {
+	inst, err := s.actorWhere(ctx, tx, "a.username = $1 AND a.domain IS NULL", InstanceActorName)
+	if err != nil {
+		return err
+	}
+	targetActor, err := s.actorWhere(ctx, tx, "a.id = $1", target.ID)
+	if err != nil {
+		return err
+	}
+	objects := []string{targetActor.URI}
+	inboxes := []string{targetActor.DeliveryInbox()}
+	rows, _ := tx.Query(ctx, `SELECT s.uri, coalesce(g.shared_inbox, g.inbox, '') FROM statuses s
+		LEFT JOIN accounts g ON g.id = s.group_id AND g.domain IS NOT NULL
+		WHERE s.id = ANY($1) AND s.uri IS NOT NULL`, statusIDs)
+	var uri, groupInbox string
+	if _, err := pgx.ForEachRow(rows, []any{&uri, &groupInbox}, func() error {
+		objects = append(objects, uri)
+		if groupInbox != "" && !slices.Contains(inboxes, groupInbox) {
+			inboxes = append(inboxes, groupInbox)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Category: %s.", nr.Category)
+	if c := strings.TrimSpace(nr.Comment); c != "" {
+		fmt.Fprintf(&b, " %s", c)
+	}
+	if len(ruleIDs) > 0 {
+		norms, err := s.Norms(ctx)
+		if err != nil {
+			return err
+		}
+		for _, n := range norms {
+			if slices.Contains(ruleIDs, n.ID) {
+				fmt.Fprintf(&b, "\nNorm %d of %s: %s", n.Number, s.links.Domain(), n.Text)
+			}
+		}
+	}
+	return s.publish(ctx, tx, &Outgoing{Kind: OutFlag, Actor: inst, ActivityID: reportID, ObjectURIs: objects,
+		Reason: b.String(), Inboxes: inboxes})
+}
+
+// ReceiveFlag files a report another server sent: about accounts and
+// contributions stored here, by that server (never a named person).
+func (s *Store) ReceiveFlag(ctx context.Context, flagger *Account, objectURIs []string, content string) error {
+	if len(objectURIs) == 0 || len(objectURIs) > 50 {
+		return Invalid("object", "a report names 1 to 50 objects")
+	}
+	rows, _ := s.pool.Query(ctx, `SELECT id, account_id FROM statuses WHERE uri = ANY($1)`, objectURIs)
+	var statusIDs []string
+	var target string
+	var sid, aid string
+	if _, err := pgx.ForEachRow(rows, []any{&sid, &aid}, func() error {
+		statusIDs = append(statusIDs, sid)
+		target = aid
+		return nil
+	}); err != nil {
+		return err
+	}
+	if target == "" {
+		if err := s.pool.QueryRow(ctx, `SELECT id FROM accounts WHERE uri = ANY($1) LIMIT 1`, objectURIs).Scan(&target); err != nil {
+			return notFound(err, "reported account")
+		}
+	}
+	if r := []rune(content); len(r) > 5000 {
+		content = string(r[:5000])
+	}
+	now := s.Now()
+	_, err := s.pool.Exec(ctx, `INSERT INTO reports (id, reporter_id, target_account_id, status_ids, category, comment, forward, created_at)
+		VALUES ($1, $2, $3, $4, 'other', $5, false, $6)`, NewID(now), flagger.ID, target, nonNilList(statusIDs), PlainText(content), now)
+	if err != nil {
+		return fmt.Errorf("file remote report: %w", err)
+	}
+	return nil
 }

@@ -30,7 +30,7 @@ const maxInboxBody = 1 << 20
 // ignored.
 var handledTypes = map[string]bool{
 	"Follow": true, "Accept": true, "Reject": true, "Undo": true, "Create": true, "Update": true,
-	"Delete": true, "Announce": true, "Like": true, "Block": true,
+	"Delete": true, "Announce": true, "Like": true, "Block": true, "Flag": true,
 }
 
 // inboxError answers an inbox request with a status and a plain message.
@@ -336,6 +336,12 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 		return err
 	case "Block":
 		return f.store.ReceiveBlock(ctx, actor, str(object))
+	case "Flag":
+		content := text(doc, "content")
+		if content == "" {
+			content = text(doc, "summary")
+		}
+		return f.store.ReceiveFlag(ctx, actor, strs(object), content)
 	}
 	return nil
 }

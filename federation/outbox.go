@@ -51,6 +51,13 @@ func (f *Federator) activityFor(o *roundtable.Outgoing) (map[string]any, error) 
 		delete(innerDoc, "@context")
 		return map[string]any{"@context": contextValue, "id": o.ActivityID + "/undo", "type": "Undo",
 			"actor": o.Actor.URI, "to": []any{o.Target.URI}, "object": innerDoc}, nil
+	case roundtable.OutFlag:
+		objects := make([]any, len(o.ObjectURIs))
+		for i, u := range o.ObjectURIs {
+			objects[i] = u
+		}
+		return map[string]any{"@context": contextValue, "id": o.Actor.URI + "#flags/" + o.ActivityID, "type": "Flag",
+			"actor": o.Actor.URI, "object": objects, "content": o.Reason}, nil
 	case roundtable.OutRejectActivity:
 		sum := sha256.Sum256([]byte(o.ObjectURI))
 		doc := map[string]any{"@context": contextValue, "id": o.Actor.URI + "#rejects/" + hex.EncodeToString(sum[:13]),
