@@ -52,6 +52,9 @@ const (
 	// OutForward passes a remote activity on, as received, to a
 	// consultation it concerns (RawActivity; signed by the instance).
 	OutForward = "Forward"
+	// OutRemove is a Group removing a contribution (ObjectURI) with a
+	// reason: an Announce of its Delete, per FEP-1b12.
+	OutRemove = "Remove"
 	// OutFlag forwards a report, from the instance actor (the reporter
 	// stays anonymous): ObjectURIs are what is reported, Reason its text.
 	OutFlag = "Flag"

@@ -483,6 +483,10 @@ func (f *Federator) groupAnnounce(ctx context.Context, group *roundtable.Account
 				target = str(inner["id"])
 			}
 		case "Delete":
+			if str(inner["actor"]) == group.URI {
+				// The consultation itself removes one of its contributions.
+				return f.store.ReceiveRemoval(ctx, group, str(inner["object"]), text(inner, "summary"))
+			}
 			return f.checkGone(ctx, str(inner["object"]))
 		default:
 			return nil // likes and the rest: counted by the host

@@ -51,6 +51,14 @@ func (f *Federator) activityFor(o *roundtable.Outgoing) (map[string]any, error) 
 		delete(innerDoc, "@context")
 		return map[string]any{"@context": contextValue, "id": o.ActivityID + "/undo", "type": "Undo",
 			"actor": o.Actor.URI, "to": []any{o.Target.URI}, "object": innerDoc}, nil
+	case roundtable.OutRemove:
+		sum := sha256.Sum256([]byte(o.ObjectURI))
+		del := map[string]any{"id": o.Actor.URI + "#removals/" + hex.EncodeToString(sum[:13]), "type": "Delete",
+			"actor": o.Actor.URI, "object": o.ObjectURI, "summary": o.Reason, "audience": o.Actor.URI,
+			"to": []any{publicIRI}, "cc": []any{o.Actor.Followers}}
+		return map[string]any{"@context": contextValue, "id": o.Actor.URI + "#announces/removals/" + hex.EncodeToString(sum[:13]),
+			"type": "Announce", "actor": o.Actor.URI, "to": []any{publicIRI}, "cc": []any{o.Actor.Followers},
+			"audience": o.Actor.URI, "object": del}, nil
 	case roundtable.OutFlag:
 		objects := make([]any, len(o.ObjectURIs))
 		for i, u := range o.ObjectURIs {

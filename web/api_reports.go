@@ -121,3 +121,55 @@ func (s *Server) dismissReport(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+// logEntryJSON is one moderation action. Who took it is shown by role;
+// the person only to those who may read the log (moderators, facilitators).
+type logEntryJSON struct {
+	ID           string  `json:"id"`
+	Action       string  `json:"action"`
+	Role         string  `json:"role"`
+	ActorID      *string `json:"actor_id"`
+	Consultation *string `json:"consultation_id"`
+	Target       string  `json:"target"`
+	Reason       string  `json:"reason"`
+	CreatedAt    string  `json:"created_at"`
+}
+
+// moderationLog serves the log (moderators and facilitators).
+func (s *Server) moderationLog(w http.ResponseWriter, r *http.Request) {
+	m, err := member(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	entries, err := s.store.ModerationLog(r.Context(), m, 100)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]logEntryJSON, len(entries))
+	for i, e := range entries {
+		out[i] = logEntryJSON{ID: e.ID, Action: e.Action, Role: e.ActorRole, ActorID: e.ActorID, Consultation: e.ConsultationID,
+			Target: e.TargetURI, Reason: e.Reason, CreatedAt: apiTime(e.CreatedAt)}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// removeContribution removes a contribution from a consultation, with a
+// reason (its facilitators and the instance's moderators).
+func (s *Server) removeContribution(w http.ResponseWriter, r *http.Request) {
+	m, p, ok := s.memberParams(w, r)
+	if !ok {
+		return
+	}
+	reason, err := p.str("reason")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.store.RemoveContribution(r.Context(), m, chi.URLParam(r, "slug"), chi.URLParam(r, "id"), reason); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{})
+}

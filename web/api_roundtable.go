@@ -46,6 +46,7 @@ func (s *Server) roundtableRoutes(r chi.Router) {
 	r.With(readMember).Get(base+"/{slug}/export", s.exportConsultation)
 	r.With(write).Post(base+"/{slug}/synthesis", s.publishSynthesis)
 	r.With(write).Post(base+"/{slug}/threads/{id}/{action}", s.threadAction)
+	r.With(scope("admin:write", false)).Post(base+"/{slug}/contributions/{id}/remove", s.removeContribution)
 }
 
 // threadAction locks, unlocks, pins or unpins a thread (facilitators).

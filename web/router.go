@@ -126,6 +126,7 @@ func (s *Server) apiRoutes(r chi.Router) {
 	r.With(need("write:reports")).Post("/v1/reports", s.createReport)
 	r.With(need("admin:read")).Get("/roundtable/v1/moderation/reports", s.openReports)
 	r.With(need("admin:write")).Post("/roundtable/v1/moderation/reports/{id}/dismiss", s.dismissReport)
+	r.With(need("admin:read")).Get("/roundtable/v1/moderation/log", s.moderationLog)
 	r.With(read("statuses")).Get("/v1/statuses/{id}/context", s.statusContext)
 	r.With(read("accounts")).Get("/v1/statuses/{id}/favourited_by", s.favouritedBy)
 	r.With(read("accounts")).Get("/v1/statuses/{id}/reblogged_by", s.emptyList)
