@@ -19,6 +19,12 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := roundtable.NotificationFilter{Types: p.list("types"), ExcludeTypes: p.list("exclude_types"), FromID: p.get("account_id")}
+	if len(f.Types) == 0 {
+		// Apps decode notification types strictly: Roundtable's own
+		// (contribution_refused, severed_relationships) come only to
+		// those who ask for them by name.
+		f.Types = mastodonNotificationTypes
+	}
 	if f.FromID != "" && !roundtable.ValidID(f.FromID) {
 		writeJSON(w, http.StatusOK, []any{})
 		return
@@ -94,3 +100,8 @@ func (s *Server) dismissNotification(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{})
 }
+
+// mastodonNotificationTypes are the types every Mastodon app knows.
+var mastodonNotificationTypes = []string{roundtable.NotifyMention, roundtable.NotifyStatus, roundtable.NotifyReblog,
+	roundtable.NotifyFollow, roundtable.NotifyFollowRequest, roundtable.NotifyFavourite, roundtable.NotifyPoll,
+	roundtable.NotifyUpdate}

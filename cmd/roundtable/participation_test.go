@@ -106,7 +106,7 @@ func TestPeerBlock(t *testing.T) {
 		t.Errorf("alice still follows carol after the block: %v", rel)
 	}
 	var notes []map[string]any
-	a.api("GET", "/api/v1/notifications", alice, nil, &notes)
+	a.api("GET", "/api/v1/notifications?types[]=severed_relationships", alice, nil, &notes)
 	told := false
 	for _, n := range notes {
 		if n["type"] == "severed_relationships" {
