@@ -16,6 +16,9 @@ type Relationship struct {
 	RequestedBy bool // the other account's follow awaits the viewer's approval
 	ShowReblogs bool
 	Notifying   bool
+	Blocking    bool
+	BlockedBy   bool
+	Muting      bool
 }
 
 // Follow makes the member follow target. A locked target gets a follow
@@ -30,6 +33,14 @@ func (s *Store) Follow(ctx context.Context, m *Member, targetID string) (*Relati
 	}
 	if target.Username == InstanceActorName && target.Local() {
 		return nil, fmt.Errorf("follow the instance actor: %w", ErrNotFound)
+	}
+	var blocked bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM blocks WHERE (account_id = $1 AND target_account_id = $2)
+		OR (account_id = $2 AND target_account_id = $1))`, m.ID, target.ID).Scan(&blocked); err != nil {
+		return nil, err
+	}
+	if blocked {
+		return nil, &Refusal{Message: "You cannot follow this account: one of you blocks the other."}
 	}
 	now := s.Now()
 	// A remote account answers with Accept or Reject; until then the
@@ -198,14 +209,18 @@ func (s *Store) Relationships(ctx context.Context, viewerID string, ids []string
 	}
 	rows, _ := s.pool.Query(ctx, `SELECT a.id,
 		coalesce(o.accepted, false), coalesce(NOT o.accepted, false), coalesce(o.show_reblogs, true), coalesce(o.notify, false),
-		coalesce(i.accepted, false), coalesce(NOT i.accepted, false)
+		coalesce(i.accepted, false), coalesce(NOT i.accepted, false),
+		EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = $1 AND b.target_account_id = a.id),
+		EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = a.id AND b.target_account_id = $1),
+		EXISTS (SELECT 1 FROM mutes u WHERE u.account_id = $1 AND u.target_account_id = a.id)
 		FROM accounts a
 		LEFT JOIN follows o ON o.account_id = $1 AND o.target_account_id = a.id
 		LEFT JOIN follows i ON i.account_id = a.id AND i.target_account_id = $1
 		WHERE a.id = ANY($2)`, viewerID, valid)
 	byID := map[string]*Relationship{}
 	var r Relationship
-	_, err := pgx.ForEachRow(rows, []any{&r.ID, &r.Following, &r.Requested, &r.ShowReblogs, &r.Notifying, &r.FollowedBy, &r.RequestedBy},
+	_, err := pgx.ForEachRow(rows, []any{&r.ID, &r.Following, &r.Requested, &r.ShowReblogs, &r.Notifying, &r.FollowedBy, &r.RequestedBy,
+		&r.Blocking, &r.BlockedBy, &r.Muting},
 		func() error {
 			c := r
 			byID[r.ID] = &c

@@ -48,7 +48,9 @@ type Notification struct {
 func (s *Store) notify(ctx context.Context, tx pgx.Tx, accountID, fromID, typ string, statusID *string) error {
 	now := s.Now()
 	_, err := tx.Exec(ctx, `INSERT INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
-		SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM members WHERE account_id = $2)`,
+		SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM members WHERE account_id = $2)
+		AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = $2 AND target_account_id = $3)
+		AND NOT EXISTS (SELECT 1 FROM mutes WHERE account_id = $2 AND target_account_id = $3)`,
 		NewID(now), accountID, fromID, typ, statusID, now)
 	if err != nil {
 		return fmt.Errorf("notify %s: %w", accountID, err)

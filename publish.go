@@ -55,6 +55,10 @@ const (
 	// OutRemove is a Group removing a contribution (ObjectURI) with a
 	// reason: an Announce of its Delete, per FEP-1b12.
 	OutRemove = "Remove"
+	// OutBlock and OutUndoBlock tell a remote account's server that a
+	// member blocks it, or no longer does (ActivityID names the Block).
+	OutBlock     = "Block"
+	OutUndoBlock = "UndoBlock"
 	// OutFlag forwards a report, from the instance actor (the reporter
 	// stays anonymous): ObjectURIs are what is reported, Reason its text.
 	OutFlag = "Flag"

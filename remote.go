@@ -367,6 +367,16 @@ func (s *Store) ReceiveFollow(ctx context.Context, follower *Account, targetID, 
 	if !target.Local() || target.Type == "Application" {
 		return fmt.Errorf("follow of %s: %w", targetID, ErrNotFound)
 	}
+	var blocked bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM blocks WHERE account_id = $1 AND target_account_id = $2)`,
+		target.AccountID, follower.ID).Scan(&blocked); err != nil {
+		return err
+	}
+	if blocked {
+		return s.inTx(ctx, func(tx pgx.Tx) error {
+			return s.publishFollowAnswer(ctx, tx, OutReject, target, follower.ID, followURI)
+		})
+	}
 	if target.Type == "Group" {
 		c, err := s.ConsultationByAccount(ctx, target.AccountID)
 		if err != nil {

@@ -44,7 +44,18 @@ func mayReply(ctx context.Context, q querier, parentID, replierID string) error 
 	if err != nil {
 		return fmt.Errorf("reply policy of %s: %w", parentID, err)
 	}
-	if policy == RepliesEveryone || policy == "" || authorID == replierID {
+	if authorID == replierID {
+		return nil
+	}
+	var blocked bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM blocks WHERE account_id = $1 AND target_account_id = $2)`,
+		authorID, replierID).Scan(&blocked); err != nil {
+		return err
+	}
+	if blocked {
+		return &Refusal{Message: "Its author does not take replies from you."}
+	}
+	if policy == RepliesEveryone || policy == "" {
 		return nil
 	}
 	var mentioned, follows bool

@@ -13,6 +13,9 @@ func (s *Store) HomeTimeline(ctx context.Context, viewerID string, p Page) ([]*S
 	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
 		WHERE (s.account_id = $1 OR s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted)
 			OR s.group_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted))
+		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = $1 AND b.target_account_id = s.account_id)
+			OR (b.account_id = s.account_id AND b.target_account_id = $1))
+		AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.account_id = $1 AND u.target_account_id = s.account_id)
 		AND `+visibleTo("$1")+where+order, append([]any{viewerID}, args...)...)
 }
 

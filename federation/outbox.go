@@ -59,6 +59,13 @@ func (f *Federator) activityFor(o *roundtable.Outgoing) (map[string]any, error) 
 		return map[string]any{"@context": contextValue, "id": o.Actor.URI + "#announces/removals/" + hex.EncodeToString(sum[:13]),
 			"type": "Announce", "actor": o.Actor.URI, "to": []any{publicIRI}, "cc": []any{o.Actor.Followers},
 			"audience": o.Actor.URI, "object": del}, nil
+	case roundtable.OutBlock:
+		return map[string]any{"@context": contextValue, "id": o.ActivityID, "type": "Block", "actor": o.Actor.URI,
+			"object": o.Target.URI, "to": []any{o.Target.URI}}, nil
+	case roundtable.OutUndoBlock:
+		return map[string]any{"@context": contextValue, "id": o.ActivityID + "/undo", "type": "Undo", "actor": o.Actor.URI,
+			"to": []any{o.Target.URI}, "object": map[string]any{"id": o.ActivityID, "type": "Block", "actor": o.Actor.URI,
+				"object": o.Target.URI}}, nil
 	case roundtable.OutFlag:
 		objects := make([]any, len(o.ObjectURIs))
 		for i, u := range o.ObjectURIs {

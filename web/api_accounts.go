@@ -241,3 +241,30 @@ func (s *Server) followRequests(w http.ResponseWriter, r *http.Request) {
 	s.setLink(w, r, cursors)
 	writeJSON(w, http.StatusOK, s.accounts(as))
 }
+
+// relationshipHandler serves a POST that changes a relationship.
+func (s *Server) relationshipHandler(do func(context.Context, *roundtable.Member, string) (*roundtable.Relationship, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { s.relationshipAction(w, r, do) }
+}
+
+// blockedList serves the member's blocks, or mutes.
+func (s *Server) blockedList(mutes bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		m, err := member(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		_, pg, ok := s.listParams(w, r)
+		if !ok {
+			return
+		}
+		as, cursors, err := s.store.Blocked(r.Context(), m, mutes, pg)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.setLink(w, r, cursors)
+		writeJSON(w, http.StatusOK, s.accounts(as))
+	}
+}

@@ -293,5 +293,6 @@ type relationshipJSON struct {
 
 func relationship(r *roundtable.Relationship) relationshipJSON {
 	return relationshipJSON{ID: r.ID, Following: r.Following, ShowingReblogs: r.Following && r.ShowReblogs,
-		Notifying: r.Notifying, FollowedBy: r.FollowedBy, Requested: r.Requested, RequestedBy: r.RequestedBy}
+		Notifying: r.Notifying, FollowedBy: r.FollowedBy, Requested: r.Requested, RequestedBy: r.RequestedBy,
+		Blocking: r.Blocking, BlockedBy: r.BlockedBy, Muting: r.Muting, MutingNotifications: r.Muting}
 }
