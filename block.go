@@ -30,26 +30,8 @@ func (s *Store) Block(ctx context.Context, m *Member, targetID string) (*Relatio
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
-		rows, _ := tx.Query(ctx, `DELETE FROM follows WHERE (account_id = $1 AND target_account_id = $2)
-			OR (account_id = $2 AND target_account_id = $1) RETURNING account_id, target_account_id, accepted`, m.ID, target.ID)
-		type cut struct {
-			From, To string
-			Accepted bool
-		}
-		var cuts []cut
-		var c cut
-		if _, err := pgx.ForEachRow(rows, []any{&c.From, &c.To, &c.Accepted}, func() error {
-			cuts = append(cuts, c)
-			return nil
-		}); err != nil {
+		if _, err := cutFollows(ctx, tx, eitherWay, m.ID, target.ID); err != nil {
 			return err
-		}
-		for _, c := range cuts {
-			if c.Accepted {
-				if err := adjustFollowCounts(ctx, tx, c.From, c.To, -1); err != nil {
-					return err
-				}
-			}
 		}
 		// What the blocked account did stays out of sight.
 		if _, err := tx.Exec(ctx, `DELETE FROM notifications WHERE account_id = $1 AND from_account_id = $2`, m.ID, target.ID); err != nil {
@@ -58,15 +40,7 @@ func (s *Store) Block(ctx context.Context, m *Member, targetID string) (*Relatio
 		if target.Local() {
 			return nil
 		}
-		me, err := s.actorWhere(ctx, tx, "a.id = $1", m.ID)
-		if err != nil {
-			return err
-		}
-		other, err := s.actorWhere(ctx, tx, "a.id = $1", target.ID)
-		if err != nil {
-			return err
-		}
-		return s.publish(ctx, tx, &Outgoing{Kind: OutBlock, Actor: me, Target: other, ActivityID: uri, Inboxes: []string{other.Inbox}})
+		return s.publishBlock(ctx, tx, OutBlock, m.ID, target.ID, uri)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("block %s: %w", targetID, err)
@@ -89,15 +63,7 @@ func (s *Store) Unblock(ctx context.Context, m *Member, targetID string) (*Relat
 		if err != nil {
 			return err
 		}
-		me, err := s.actorWhere(ctx, tx, "a.id = $1", m.ID)
-		if err != nil {
-			return err
-		}
-		other, err := s.actorWhere(ctx, tx, "a.id = $1", target.ID)
-		if err != nil {
-			return err
-		}
-		return s.publish(ctx, tx, &Outgoing{Kind: OutUndoBlock, Actor: me, Target: other, ActivityID: *uri, Inboxes: []string{other.Inbox}})
+		return s.publishBlock(ctx, tx, OutUndoBlock, m.ID, target.ID, *uri)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("unblock %s: %w", targetID, err)
@@ -145,4 +111,17 @@ func (s *Store) Blocked(ctx context.Context, m *Member, mutes bool, p Page) ([]*
 	rows, _ := s.pool.Query(ctx, `SELECT x.id AS cursor, `+accountColumns+` FROM `+table+` x JOIN accounts a ON a.id = x.target_account_id
 		WHERE x.account_id = $1`+where+order, append([]any{m.ID}, args...)...)
 	return collectCursorAccounts(rows, p)
+}
+
+// publishBlock tells a remote account's server of a block, or its undoing.
+func (s *Store) publishBlock(ctx context.Context, tx pgx.Tx, kind, blockerID, targetID, blockURI string) error {
+	me, err := s.actorWhere(ctx, tx, "a.id = $1", blockerID)
+	if err != nil {
+		return err
+	}
+	other, err := s.actorWhere(ctx, tx, "a.id = $1", targetID)
+	if err != nil {
+		return err
+	}
+	return s.publish(ctx, tx, &Outgoing{Kind: kind, Actor: me, Target: other, ActivityID: blockURI, Inboxes: []string{other.Inbox}})
 }

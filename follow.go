@@ -299,3 +299,35 @@ func (s *Store) answerFollow(ctx context.Context, tx pgx.Tx, kind, targetID, fol
 	}
 	return s.publishFollowAnswer(ctx, tx, kind, target, followerID, *followURI)
 }
+
+// cutFollow is a follow that cutFollows ended.
+type cutFollow struct {
+	From, To string
+	Accepted bool
+}
+
+// cutFollows deletes the follows that where (a condition on follows f,
+// with args) selects, fixes the counts of the accepted ones, and returns
+// what it cut.
+func cutFollows(ctx context.Context, tx pgx.Tx, where string, args ...any) ([]cutFollow, error) {
+	rows, _ := tx.Query(ctx, `DELETE FROM follows f WHERE `+where+` RETURNING f.account_id, f.target_account_id, f.accepted`, args...)
+	var cuts []cutFollow
+	var c cutFollow
+	if _, err := pgx.ForEachRow(rows, []any{&c.From, &c.To, &c.Accepted}, func() error {
+		cuts = append(cuts, c)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("cut follows: %w", err)
+	}
+	for _, c := range cuts {
+		if c.Accepted {
+			if err := adjustFollowCounts(ctx, tx, c.From, c.To, -1); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return cuts, nil
+}
+
+// eitherWay selects the follows between $1 and $2, both ways.
+const eitherWay = `(f.account_id = $1 AND f.target_account_id = $2) OR (f.account_id = $2 AND f.target_account_id = $1)`

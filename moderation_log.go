@@ -35,14 +35,8 @@ func (s *Store) logAction(ctx context.Context, tx pgx.Tx, actorID *string, role,
 // ModerationLog returns the latest moderation actions, newest first, for
 // moderators and facilitators.
 func (s *Store) ModerationLog(ctx context.Context, m *Member, limit int) ([]LogEntry, error) {
-	if !isModerator(m) {
-		var facilitates bool
-		if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM facilitators WHERE account_id = $1)`, m.ID).Scan(&facilitates); err != nil {
-			return nil, err
-		}
-		if !facilitates {
-			return nil, fmt.Errorf("moderation log: %w", ErrForbidden)
-		}
+	if err := s.mayModerate(ctx, m); err != nil {
+		return nil, fmt.Errorf("%s: %w", "moderation log", err)
 	}
 	if limit <= 0 || limit > 200 {
 		limit = 100

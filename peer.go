@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -129,31 +130,24 @@ func (s *Store) SetDomainPolicy(ctx context.Context, domain string, p Policy, re
 // domain's, both ways, and tells each member who lost follows or followers
 // how many and why.
 func (s *Store) severFollows(ctx context.Context, tx pgx.Tx, domain string) error {
-	rows, _ := tx.Query(ctx, `DELETE FROM follows f USING accounts a, accounts b
+	cuts, err := cutFollows(ctx, tx, `EXISTS (SELECT 1 FROM accounts a, accounts b
 		WHERE a.id = f.account_id AND b.id = f.target_account_id
-		AND ((lower(a.domain) = $1 AND b.domain IS NULL) OR (a.domain IS NULL AND lower(b.domain) = $1))
-		RETURNING f.account_id, f.target_account_id, f.accepted, a.domain IS NULL`, domain)
-	type cut struct {
-		From, To      string
-		Accepted      bool
-		LocalFollower bool
+		AND ((lower(a.domain) = $1 AND b.domain IS NULL) OR (a.domain IS NULL AND lower(b.domain) = $1)))`, domain)
+	if err != nil {
+		return err
 	}
-	var cuts []cut
-	var c cut
-	if _, err := pgx.ForEachRow(rows, []any{&c.From, &c.To, &c.Accepted, &c.LocalFollower}, func() error {
-		cuts = append(cuts, c)
-		return nil
-	}); err != nil {
+	var ids []string
+	for _, c := range cuts {
+		ids = append(ids, c.From, c.To)
+	}
+	rows, _ := tx.Query(ctx, `SELECT id FROM accounts WHERE id = ANY($1) AND domain IS NULL`, ids)
+	locals, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
 		return err
 	}
 	lost := map[string]int{} // local account → follows or followers lost
 	for _, c := range cuts {
-		if c.Accepted {
-			if err := adjustFollowCounts(ctx, tx, c.From, c.To, -1); err != nil {
-				return err
-			}
-		}
-		if c.LocalFollower {
+		if slices.Contains(locals, c.From) {
 			lost[c.From]++
 		} else {
 			lost[c.To]++

@@ -557,28 +557,8 @@ func (s *Store) ReceiveBlock(ctx context.Context, blocker *Account, targetURI st
 			}
 			return err
 		}
-		rows, _ := tx.Query(ctx, `DELETE FROM follows WHERE (account_id = $1 AND target_account_id = $2)
-			OR (account_id = $2 AND target_account_id = $1) RETURNING account_id, target_account_id, accepted`, blocker.ID, targetID)
-		type ended struct {
-			From, To string
-			Accepted bool
-		}
-		var done []ended
-		var e ended
-		if _, err := pgx.ForEachRow(rows, []any{&e.From, &e.To, &e.Accepted}, func() error {
-			done = append(done, e)
-			return nil
-		}); err != nil {
-			return err
-		}
-		for _, d := range done {
-			if d.Accepted {
-				if err := adjustFollowCounts(ctx, tx, d.From, d.To, -1); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		_, err := cutFollows(ctx, tx, eitherWay, blocker.ID, targetID)
+		return err
 	})
 }
 

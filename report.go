@@ -141,14 +141,8 @@ func isModerator(m *Member) bool { return m != nil && (m.Role == RoleModerator |
 
 // OpenReports returns the reports awaiting a moderator, oldest first.
 func (s *Store) OpenReports(ctx context.Context, m *Member) ([]*Report, error) {
-	if !isModerator(m) {
-		var facilitates bool
-		if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM facilitators WHERE account_id = $1)`, m.ID).Scan(&facilitates); err != nil {
-			return nil, err
-		}
-		if !facilitates {
-			return nil, fmt.Errorf("reports: %w", ErrForbidden)
-		}
+	if err := s.mayModerate(ctx, m); err != nil {
+		return nil, fmt.Errorf("%s: %w", "reports", err)
 	}
 	// Moderators see every report; facilitators, those about their
 	// consultations' contributions.
@@ -269,6 +263,22 @@ func (s *Store) ReceiveFlag(ctx context.Context, flagger *Account, objectURIs []
 		VALUES ($1, $2, $3, $4, 'other', $5, false, $6)`, NewID(now), flagger.ID, target, nonNilList(statusIDs), PlainText(content), now)
 	if err != nil {
 		return fmt.Errorf("file remote report: %w", err)
+	}
+	return nil
+}
+
+// mayModerate checks that m moderates the instance or facilitates a
+// consultation: the people who may read reports and the moderation log.
+func (s *Store) mayModerate(ctx context.Context, m *Member) error {
+	if isModerator(m) {
+		return nil
+	}
+	var facilitates bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM facilitators WHERE account_id = $1)`, m.ID).Scan(&facilitates); err != nil {
+		return err
+	}
+	if !facilitates {
+		return ErrForbidden
 	}
 	return nil
 }
