@@ -45,3 +45,6 @@ func (e *ConflictError) Error() string { return e.Message }
 
 // Unwrap makes errors.Is(err, ErrConflict) hold.
 func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// Conflict returns a *ConflictError with message.
+func Conflict(message string) error { return &ConflictError{Message: message} }

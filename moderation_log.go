@@ -23,6 +23,7 @@ type LogEntry struct {
 	TargetURI      string    `db:"target_uri"`
 	Reason         string    `db:"reason"`
 	CreatedAt      time.Time `db:"created_at"`
+	BasedOn        []string  `db:"based_on"` // the advisories the action relied on
 }
 
 func (s *Store) logAction(ctx context.Context, tx pgx.Tx, actorID *string, role, action string, consultationID *string, target, reason string) error {
@@ -41,7 +42,7 @@ func (s *Store) ModerationLog(ctx context.Context, m *Member, limit int) ([]LogE
 	if limit <= 0 || limit > 200 {
 		limit = 100
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT id, actor_id, actor_role, action, consultation_id, target_uri, reason, created_at
+	rows, _ := s.pool.Query(ctx, `SELECT id, actor_id, actor_role, action, consultation_id, target_uri, reason, created_at, based_on
 		FROM moderation_log ORDER BY created_at DESC LIMIT $1`, limit)
 	entries, err := pgx.CollectRows(rows, pgx.RowToStructByName[LogEntry])
 	if err != nil {

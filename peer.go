@@ -109,21 +109,35 @@ func (s *Store) SetDomainPolicy(ctx context.Context, domain string, p Policy, re
 	if len(reason) > 1000 {
 		return Invalid("reason", "must be at most 1000 characters")
 	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO peers (domain, policy, policy_reason, policy_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (domain) DO UPDATE SET policy = excluded.policy, policy_reason = excluded.policy_reason,
-			policy_at = excluded.policy_at`, domain, p, reason, s.Now()); err != nil {
-			return err
-		}
-		if p == PolicyBlock {
-			return s.severFollows(ctx, tx, domain)
-		}
-		return nil
-	})
+	err := s.inTx(ctx, func(tx pgx.Tx) error { return s.setDomainPolicy(ctx, tx, domain, p, reason) })
 	if err != nil {
 		return fmt.Errorf("set policy of %s: %w", domain, err)
 	}
 	return nil
+}
+
+// setDomainPolicy sets the policy towards domain within tx, with what
+// follows from it: follows cut on block, advisory subscriptions started or
+// ended as trust begins or ends.
+func (s *Store) setDomainPolicy(ctx context.Context, tx pgx.Tx, domain string, p Policy, reason string) error {
+	var was Policy
+	err := tx.QueryRow(ctx, `SELECT policy FROM peers WHERE domain = $1 FOR UPDATE`, domain).Scan(&was)
+	if errors.Is(err, pgx.ErrNoRows) {
+		was = PolicyDefault
+	} else if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO peers (domain, policy, policy_reason, policy_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (domain) DO UPDATE SET policy = excluded.policy, policy_reason = excluded.policy_reason,
+		policy_at = excluded.policy_at`, domain, p, reason, s.Now()); err != nil {
+		return err
+	}
+	if p == PolicyBlock {
+		if err := s.severFollows(ctx, tx, domain); err != nil {
+			return err
+		}
+	}
+	return s.trustChanged(ctx, tx, domain, was, p)
 }
 
 // severFollows cuts every follow between this instance's accounts and

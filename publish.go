@@ -68,6 +68,16 @@ const (
 	// OutVote is a local member's vote on a remote poll (ObjectURI), for the
 	// option named Choice, sent only to the poll's author (Target).
 	OutVote = "Vote"
+	// OutAdvisory publishes an advisory issued here (Advisory) to the
+	// trusted peers that subscribe; OutRetractAdvisory withdraws it.
+	OutAdvisory        = "Advisory"
+	OutRetractAdvisory = "RetractAdvisory"
+	// OutSubscribeAdvisories asks the trusted peer Domain for its
+	// advisories; OutUnsubscribeAdvisories ends that (ActivityID names the
+	// subscription's Follow, ObjectURI the peer's collection, Target its
+	// instance actor).
+	OutSubscribeAdvisories   = "SubscribeAdvisories"
+	OutUnsubscribeAdvisories = "UnsubscribeAdvisories"
 )
 
 // Outgoing is a change of a local actor to tell other servers about.
@@ -102,6 +112,10 @@ type Outgoing struct {
 	ObjectURIs []string
 	// Choice is the name of the option a Vote chooses.
 	Choice string
+	// Advisory is what an OutAdvisory or OutRetractAdvisory carries.
+	Advisory *Advisory
+	// Domain is the peer an advisory subscription is about.
+	Domain string
 	// Inboxes are where to deliver, one per server where possible.
 	Inboxes []string
 }

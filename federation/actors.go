@@ -152,6 +152,7 @@ func (f *Federator) serveInstanceActor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc["consultations"] = f.links.Base + "/consultations"
+	doc["advisories"] = f.links.Advisories()
 	writeActivity(w, http.StatusOK, doc)
 }
 

@@ -63,6 +63,9 @@ func (f *Federator) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &fetchWorker{f: f})
 	river.AddWorker(w, &backfillWorker{f: f})
 	river.AddWorker(w, &directoryWorker{f: f})
+	river.AddWorker(w, &advisorySubscribeWorker{f: f})
+	river.AddWorker(w, &advisoryPullWorker{f: f})
+	river.AddWorker(w, &advisoryReconcileWorker{f: f})
 }
 
 // Publish turns a local change into activities and enqueues their delivery
@@ -70,6 +73,10 @@ func (f *Federator) AddWorkers(w *river.Workers) {
 func (f *Federator) Publish(ctx context.Context, tx pgx.Tx, o *roundtable.Outgoing) error {
 	if f.queue == nil {
 		return errors.New("federation has no job queue")
+	}
+	if o.Kind == roundtable.OutSubscribeAdvisories {
+		_, err := f.queue.InsertTx(ctx, tx, AdvisorySubscribeArgs{Domain: o.Domain}, nil)
+		return err
 	}
 	var docs []json.RawMessage
 	if o.Kind == roundtable.OutForward {

@@ -103,5 +103,8 @@ func PeriodicJobs() []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(6*time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return DirectoryArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(advisoryReconcileEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return AdvisoryReconcileArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

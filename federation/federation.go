@@ -95,6 +95,8 @@ func (f *Federator) Routes(r chi.Router) {
 	})
 	r.Get("/actor", f.serveInstanceActor)
 	r.With(f.refuseBlocked).Get("/consultations", f.consultations)
+	r.With(f.refuseBlocked).Get("/advisories", f.advisories)
+	r.With(f.refuseBlocked).Get("/advisories/{id}", f.advisory)
 	r.Post("/actor/inbox", f.inbox)
 	r.Post("/inbox", f.inbox)
 	r.Route("/users/{username}", func(r chi.Router) {

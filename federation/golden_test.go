@@ -189,6 +189,8 @@ func TestGoldenActivities(t *testing.T) {
 			ActivityID: "https://remote.example/0f3c2a9e-7d1b-4f5a-9c8e-123456789abc"}},
 		{"like", &roundtable.Outgoing{Kind: roundtable.OutLike, Actor: alice, Target: bob,
 			ActivityID: aliceURI + "#likes/01JWQ71111EEEEFFFFGGGGHHHH", ObjectURI: bobURI + "/statuses/1"}},
+		{"advisory", &roundtable.Outgoing{Kind: roundtable.OutAdvisory, Actor: alice, Advisory: goldenAdvisory()}},
+		{"advisory-retract", &roundtable.Outgoing{Kind: roundtable.OutRetractAdvisory, Actor: alice, Advisory: goldenAdvisory()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -340,4 +342,11 @@ func TestEmittedAddressing(t *testing.T) {
 			}
 		}
 	}
+}
+
+func goldenAdvisory() *roundtable.Advisory {
+	expires := goldenTime.Add(90 * 24 * time.Hour)
+	return &roundtable.Advisory{URI: "http://local.test/advisories/01JWQ72222AAAABBBBCCCCDDDD", IssuerURI: "http://local.test/actor",
+		Subject: "spam.example", SubjectKind: "domain", Labels: []string{"spam"}, SuggestedAction: roundtable.AdviseLimit,
+		Summary: "Waves of spam replies to consultations.", PublishedAt: goldenTime, ExpiresAt: &expires}
 }

@@ -250,12 +250,18 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 	object := doc["object"]
 	switch typeOf(doc) {
 	case "Follow":
+		if f.isAdvisoryCollection(str(object)) {
+			return f.store.ReceiveAdvisorySubscribe(ctx, actor, str(doc["id"]))
+		}
 		target, err := f.store.ActorByURI(ctx, str(object))
 		if err != nil || !target.Local() {
 			return permanent("follow of %s: not an actor here", str(object))
 		}
 		return f.store.ReceiveFollow(ctx, actor, target.AccountID, str(doc["id"]))
 	case "Accept", "Reject":
+		if done, err := f.advisoryAnswer(ctx, actor, doc); done || err != nil {
+			return err
+		}
 		if typeOf(doc) == "Reject" {
 			if done, err := f.refusedContribution(ctx, actor, doc); done || err != nil {
 				return err
@@ -271,6 +277,9 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 		inner := obj(object)
 		switch typeOf(inner) {
 		case "Follow":
+			if f.isAdvisoryCollection(str(inner["object"])) {
+				return f.store.ReceiveAdvisoryUnsubscribe(ctx, actor)
+			}
 			return f.store.ReceiveUndoFollow(ctx, actor, str(inner["object"]), str(inner["id"]))
 		case "Like":
 			return f.store.ReceiveUndoLike(ctx, actor, str(inner["id"]), str(inner["object"]))
@@ -289,6 +298,9 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 			if note, err = f.fetchObject(ctx, str(object)); err != nil {
 				return err
 			}
+		}
+		if typeOf(note) == "Advisory" {
+			return f.receiveAdvisory(ctx, actor, note)
 		}
 		if actorTypes[typeOf(note)] {
 			_, err := f.saveActorDoc(ctx, note)
@@ -315,6 +327,9 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 		uri := str(object)
 		if uri == actorURI {
 			return nil // account deletion: not handled yet; the account stays as it was
+		}
+		if found, err := f.store.ReceiveAdvisoryRetraction(ctx, actor, uri); found || err != nil {
+			return err
 		}
 		return f.store.DeleteRemoteStatusVia(ctx, actor, uri, raw)
 	case "Like":

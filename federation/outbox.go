@@ -23,6 +23,12 @@ func (f *Federator) activityFor(o *roundtable.Outgoing) (map[string]any, error) 
 		return f.deleteStatus(o)
 	case roundtable.OutVote:
 		return voteActivity(o), nil
+	case roundtable.OutAdvisory, roundtable.OutRetractAdvisory:
+		return f.advisoryActivity(o), nil
+	case roundtable.OutUnsubscribeAdvisories:
+		return map[string]any{"@context": contextValue, "id": o.ActivityID + "/undo", "type": "Undo", "actor": o.Actor.URI,
+			"to": []any{o.Target.URI}, "object": map[string]any{"id": o.ActivityID, "type": "Follow", "actor": o.Actor.URI,
+				"object": o.ObjectURI}}, nil
 	case roundtable.OutFollow, roundtable.OutLike:
 		a, err := newActivity(o.Kind)
 		if err != nil {

@@ -28,6 +28,21 @@ func (f *Federator) blocked(ctx context.Context, host string) bool {
 	return p == roundtable.PolicyBlock
 }
 
+// trusted reports whether this instance trusts host: the peers that may
+// read its advisories and whose advisories it reads.
+func (f *Federator) trusted(ctx context.Context, host string) bool {
+	host = strings.ToLower(host)
+	if host == "" || host == strings.ToLower(f.links.Domain()) {
+		return false
+	}
+	p, err := f.store.PeerPolicy(ctx, host)
+	if err != nil {
+		f.log.ErrorContext(ctx, "read peer policy", "domain", host, "err", err)
+		return false
+	}
+	return p == roundtable.PolicyTrust
+}
+
 // signedBy returns the host of the key that signed r, or "" when r is not
 // signed.
 func signedBy(r *http.Request) string {

@@ -125,14 +125,15 @@ func (s *Server) dismissReport(w http.ResponseWriter, r *http.Request) {
 // logEntryJSON is one moderation action. Who took it is shown by role;
 // the person only to those who may read the log (moderators, facilitators).
 type logEntryJSON struct {
-	ID           string  `json:"id"`
-	Action       string  `json:"action"`
-	Role         string  `json:"role"`
-	ActorID      *string `json:"actor_id"`
-	Consultation *string `json:"consultation_id"`
-	Target       string  `json:"target"`
-	Reason       string  `json:"reason"`
-	CreatedAt    string  `json:"created_at"`
+	ID           string   `json:"id"`
+	Action       string   `json:"action"`
+	Role         string   `json:"role"`
+	ActorID      *string  `json:"actor_id"`
+	Consultation *string  `json:"consultation_id"`
+	Target       string   `json:"target"`
+	Reason       string   `json:"reason"`
+	CreatedAt    string   `json:"created_at"`
+	BasedOn      []string `json:"based_on"`
 }
 
 // moderationLog serves the log (moderators and facilitators).
@@ -150,7 +151,7 @@ func (s *Server) moderationLog(w http.ResponseWriter, r *http.Request) {
 	out := make([]logEntryJSON, len(entries))
 	for i, e := range entries {
 		out[i] = logEntryJSON{ID: e.ID, Action: e.Action, Role: e.ActorRole, ActorID: e.ActorID, Consultation: e.ConsultationID,
-			Target: e.TargetURI, Reason: e.Reason, CreatedAt: apiTime(e.CreatedAt)}
+			Target: e.TargetURI, Reason: e.Reason, CreatedAt: apiTime(e.CreatedAt), BasedOn: e.BasedOn}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
