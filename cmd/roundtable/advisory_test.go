@@ -61,7 +61,7 @@ func TestAdvisories(t *testing.T) {
 	for _, bad := range []map[string]any{
 		{"subject": "spam.example", "action": "block"},                         // no reason
 		{"subject": "spam.example", "action": "obliterate", "summary": "Spam"}, // no such action
-		{"subject": a.domain, "action": "block", "summary": "Ourselves"},        // this instance
+		{"subject": a.domain, "action": "block", "summary": "Ourselves"},       // this instance
 		{"subject": "spam.example", "action": "block", "summary": "Spam", "expires_at": "yesterday"},
 	} {
 		var e map[string]any
