@@ -107,8 +107,8 @@ func (s *Server) moderationTab(tab modTab) http.HandlerFunc {
 	}
 }
 
-// tabLink is a tab as the moderation pages' navigation shows it.
-type tabLink struct {
+// modTabLink is a tab as the moderation pages' navigation shows it.
+type modTabLink struct {
 	Path, Title string
 	Current     bool
 }
@@ -119,10 +119,10 @@ func (s *Server) renderModerationTab(w http.ResponseWriter, r *http.Request, m *
 		s.pageError(w, r, err)
 		return
 	}
-	var tabs []tabLink
+	var tabs []modTabLink
 	for _, t := range moderationTabs() {
 		if !t.adminOnly || m.Role == roundtable.RoleAdmin {
-			tabs = append(tabs, tabLink{Path: t.path, Title: t.title, Current: t.path == tab.path})
+			tabs = append(tabs, modTabLink{Path: t.path, Title: t.title, Current: t.path == tab.path})
 		}
 	}
 	data["Tabs"] = tabs
@@ -167,17 +167,17 @@ func (s *Server) moderationAction(a modAction) http.HandlerFunc {
 	}
 }
 
-// label translates id, or gives fallback when the catalogue lacks it (an
+// labelOr translates id, or gives fallback when the catalogue lacks it (an
 // action named by a newer part of the log than the catalogue knows).
-func label(l *i18n.Localizer, id, fallback string) string {
+func labelOr(l *i18n.Localizer, id, fallback string) string {
 	if msg := translate(l, id); msg != id {
 		return msg
 	}
 	return fallback
 }
 
-// pageTime is a moment as the moderation pages show it.
-func pageTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+// modTime is a moment as the moderation pages show it.
+func modTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 // modNorm is a norm as the moderation pages show and cite it.
 type modNorm struct {
@@ -257,7 +257,7 @@ func (s *Server) queueData(r *http.Request, m *roundtable.Member) (map[string]an
 		if err != nil {
 			return nil, err
 		}
-		q := queueReport{ID: rep.ID, CreatedAt: pageTime(rep.CreatedAt), Category: rep.Category, Comment: rep.Comment,
+		q := queueReport{ID: rep.ID, CreatedAt: modTime(rep.CreatedAt), Category: rep.Category, Comment: rep.Comment,
 			Forward: rep.Forward, Account: s.pageAccount(target)}
 		if reporter.Local() {
 			q.ReporterName = reporter.Username
@@ -325,8 +325,8 @@ func (s *Server) removeAction(r *http.Request, m *roundtable.Member) (string, er
 	return "moderation.removed", s.store.RemoveContribution(r.Context(), m, chi.URLParam(r, "slug"), chi.URLParam(r, "id"), reason)
 }
 
-// logRow is a moderation log entry as the log page shows it.
-type logRow struct {
+// modLogRow is a moderation log entry as the log page shows it.
+type modLogRow struct {
 	When, Role, Actor, Action, Target, Reason string
 }
 
@@ -338,11 +338,11 @@ func (s *Server) logData(r *http.Request, m *roundtable.Member) (map[string]any,
 	}
 	l, _ := s.pages.localizer(r)
 	accounts := accountCache{s: s}
-	rows := make([]logRow, len(entries))
+	rows := make([]modLogRow, len(entries))
 	for i, e := range entries {
-		row := logRow{When: pageTime(e.CreatedAt), Target: e.TargetURI, Reason: e.Reason,
-			Role:   label(l, "moderation.role."+e.ActorRole, e.ActorRole),
-			Action: label(l, "moderation.action."+e.Action, strings.ReplaceAll(e.Action, "_", " "))}
+		row := modLogRow{When: modTime(e.CreatedAt), Target: e.TargetURI, Reason: e.Reason,
+			Role:   labelOr(l, "moderation.role."+e.ActorRole, e.ActorRole),
+			Action: labelOr(l, "moderation.action."+e.Action, strings.ReplaceAll(e.Action, "_", " "))}
 		if e.ActorID != nil {
 			a, err := accounts.get(ctx, *e.ActorID)
 			switch {
@@ -357,27 +357,27 @@ func (s *Server) logData(r *http.Request, m *roundtable.Member) (map[string]any,
 	return map[string]any{"Entries": rows}, nil
 }
 
-// peerRow is a domain's policy as the peers page shows it.
-type peerRow struct {
+// modPeerRow is a domain's policy as the peers page shows it.
+type modPeerRow struct {
 	Domain, Policy, Reason, SetAt string
 }
 
-// policies are the choices of the peers form, from closest to furthest.
-var policies = []string{string(roundtable.PolicyTrust), string(roundtable.PolicyDefault), string(roundtable.PolicyLimit), string(roundtable.PolicyBlock)}
+// peerPolicyChoices are the choices of the peers form, from closest to furthest.
+var peerPolicyChoices = []string{string(roundtable.PolicyTrust), string(roundtable.PolicyDefault), string(roundtable.PolicyLimit), string(roundtable.PolicyBlock)}
 
 func (s *Server) peersData(r *http.Request, m *roundtable.Member) (map[string]any, error) {
 	ps, err := s.store.DomainPolicies(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	rows := make([]peerRow, len(ps))
+	rows := make([]modPeerRow, len(ps))
 	for i, p := range ps {
-		rows[i] = peerRow{Domain: p.Domain, Policy: string(p.Policy), Reason: p.Reason}
+		rows[i] = modPeerRow{Domain: p.Domain, Policy: string(p.Policy), Reason: p.Reason}
 		if p.SetAt != nil {
-			rows[i].SetAt = pageTime(*p.SetAt)
+			rows[i].SetAt = modTime(*p.SetAt)
 		}
 	}
-	return map[string]any{"Peers": rows, "Policies": policies, "Form": r.PostForm}, nil
+	return map[string]any{"Peers": rows, "Policies": peerPolicyChoices, "Form": r.PostForm}, nil
 }
 
 func (s *Server) peerPolicyAction(r *http.Request, m *roundtable.Member) (string, error) {
