@@ -95,6 +95,9 @@ func (s *Store) RemoveContribution(ctx context.Context, m *Member, slug, statusI
 		if err := s.logAction(ctx, tx, &m.ID, role, "remove", &c.AccountID, uri, reason); err != nil {
 			return err
 		}
+		if err := resolveReportsOn(ctx, tx, st.ID, m.ID, "remove", reason, s.Now()); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM statuses WHERE id = $1`, st.ID); err != nil {
 			return err
 		}

@@ -170,10 +170,21 @@ func (s *Store) DismissReport(ctx context.Context, m *Member, id, reason string)
 	if r.ResolvedAt != nil {
 		return nil, &ConflictError{Message: "This report is already resolved."}
 	}
+	reason = strings.TrimSpace(reason)
+	if len([]rune(reason)) > 1000 {
+		return nil, Invalid("reason", "must be at most 1000 characters")
+	}
+	target, err := s.Account(ctx, r.TargetAccountID)
+	if err != nil {
+		return nil, err
+	}
 	now := s.Now()
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE reports SET resolved_at = $2, resolved_by = $3, action = 'dismiss', reason = $4
 			WHERE resolved_at IS NULL AND (id = $1 OR status_ids && $5)`, id, now, m.ID, reason, r.StatusIDs); err != nil {
+			return err
+		}
+		if err := s.logAction(ctx, tx, &m.ID, "moderator", "dismiss", nil, target.URI, reason); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `UPDATE statuses SET hidden_at = NULL WHERE id = ANY($1)`, r.StatusIDs)
