@@ -251,7 +251,7 @@ func (s *Store) RetractAdvisory(ctx context.Context, m *Member, id, reason strin
 // publishAdvisory sends an advisory, or its retraction, to the subscribers
 // this instance still trusts.
 func (s *Store) publishAdvisory(ctx context.Context, tx pgx.Tx, kind string, a *Advisory) error {
-	inst, err := s.actorWhere(ctx, tx, "a.username = $1 AND a.domain IS NULL", InstanceActorName)
+	inst, err := s.InstanceActor(ctx)
 	if err != nil {
 		return err
 	}
@@ -901,7 +901,7 @@ func (s *Store) ReceiveAdvisorySubscribe(ctx context.Context, peer *Account, fol
 		return err
 	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
-		inst, err := s.actorWhere(ctx, tx, "a.username = $1 AND a.domain IS NULL", InstanceActorName)
+		inst, err := s.InstanceActor(ctx)
 		if err != nil {
 			return err
 		}
@@ -948,7 +948,7 @@ func (s *Store) trustChanged(ctx context.Context, tx pgx.Tx, domain string, was,
 	if was == now || (was != PolicyTrust && now != PolicyTrust) {
 		return nil
 	}
-	inst, err := s.actorWhere(ctx, tx, "a.username = $1 AND a.domain IS NULL", InstanceActorName)
+	inst, err := s.InstanceActor(ctx)
 	if err != nil {
 		return err
 	}

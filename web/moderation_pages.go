@@ -44,6 +44,7 @@ func moderationTabs() []modTab {
 	return []modTab{
 		{path: "/moderation", title: "moderation.queue.title", template: "moderation", load: (*Server).queueData},
 		{path: "/moderation/log", title: "moderation.log.title", template: "moderation_log", load: (*Server).logData},
+		{path: "/moderation/advisories", title: "moderation.advisories.title", template: "moderation_advisories", load: (*Server).advisoriesData},
 		{path: "/moderation/peers", title: "moderation.peers.title", template: "moderation_peers", adminOnly: true, load: (*Server).peersData},
 		{path: "/moderation/norms", title: "moderation.norms.title", template: "moderation_norms", adminOnly: true, load: (*Server).normsData},
 	}
@@ -54,6 +55,13 @@ func moderationActions() []modAction {
 		{path: "/moderation/reports/{id}/dismiss", tab: "/moderation", do: (*Server).dismissAction},
 		{path: "/moderation/consultations/{slug}/contributions/{id}/remove", tab: "/moderation", do: (*Server).removeAction},
 		{path: "/moderation/peers", tab: "/moderation/peers", adminOnly: true, do: (*Server).peerPolicyAction},
+		{path: "/moderation/advisories", tab: "/moderation/advisories", do: (*Server).publishAdvisoryAction},
+		{path: "/moderation/advisories/{id}/retract", tab: "/moderation/advisories", do: (*Server).retractAdvisoryAction},
+		{path: "/moderation/advisories/{id}/accept", tab: "/moderation/advisories", do: (*Server).acceptAdvisoryAction},
+		{path: "/moderation/advisories/{id}/dismiss", tab: "/moderation/advisories", do: (*Server).dismissAdvisoryAction},
+		{path: "/moderation/advisory_decisions/{id}/review", tab: "/moderation/advisories", do: (*Server).reviewDecisionAction},
+		{path: "/moderation/advisory_rules", tab: "/moderation/advisories", adminOnly: true, do: (*Server).addAdvisoryRuleAction},
+		{path: "/moderation/advisory_rules/{id}/remove", tab: "/moderation/advisories", adminOnly: true, do: (*Server).removeAdvisoryRuleAction},
 		{path: "/moderation/norms", tab: "/moderation/norms", adminOnly: true, do: (*Server).addNormAction},
 		{path: "/moderation/norms/{id}/remove", tab: "/moderation/norms", adminOnly: true, do: (*Server).removeNormAction},
 	}
