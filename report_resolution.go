@@ -98,7 +98,7 @@ func (s *Store) closeReports(ctx context.Context, tx pgx.Tx, m *Member, r *Repor
 	if err := s.logAction(ctx, tx, &m.ID, "moderator", "resolve_report:"+action, nil, target.URI, reason); err != nil {
 		return err
 	}
-	inst, err := s.actorWhere(ctx, tx, "a.username = $1 AND a.domain IS NULL", InstanceActorName)
+	inst, err := s.InstanceActor(ctx)
 	if err != nil {
 		return err
 	}

@@ -80,6 +80,7 @@ func (s *Server) routes() chi.Router {
 		r.Get("/admin/registrations", s.registrationsPage)
 		r.Post("/admin/registrations", s.registrationsSubmit)
 		r.Post("/admin/registrations/{id}/approve", s.approveMember)
+		s.warningPageRoutes(r)
 	})
 	if s.cfg.Mount != nil {
 		s.cfg.Mount(r)
