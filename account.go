@@ -51,6 +51,8 @@ type Account struct {
 	ActorType      string     `db:"actor_type"` // Person, Group, Application, Service…
 	URI            string     `db:"uri"`        // ActivityPub id
 	URL            string     `db:"url"`        // profile page
+	// SuspendedAt is when a moderator here suspended the account.
+	SuspendedAt *time.Time `db:"suspended_at"`
 }
 
 // Group reports whether the account is a Group: a consultation, here or
@@ -80,6 +82,8 @@ type Member struct {
 	DefaultVisibility string  `db:"default_visibility"`
 	DefaultSensitive  bool    `db:"default_sensitive"`
 	DefaultLanguage   *string `db:"default_language"`
+	// DisabledAt is when a moderator turned off the member's sign-in.
+	DisabledAt *time.Time `db:"disabled_at"`
 }
 
 // NewMember is what it takes to create a member.
@@ -115,10 +119,10 @@ var reservedNames = map[string]bool{
 
 const accountColumns = `a.id, a.username, a.domain, a.display_name, a.note, a.note_source, a.locked, a.bot,
 	a.discoverable, a.created_at, a.updated_at, a.last_status_at, a.statuses_count, a.followers_count, a.following_count,
-	a.actor_type, coalesce(a.uri, '') AS uri, coalesce(a.url, '') AS url`
+	a.actor_type, coalesce(a.uri, '') AS uri, coalesce(a.url, '') AS url, a.suspended_at`
 
 const memberColumns = accountColumns + `, m.email, m.password_hash, m.role, m.approved, m.signup_reason,
-	m.default_visibility, m.default_sensitive, m.default_language`
+	m.default_visibility, m.default_sensitive, m.default_language, m.disabled_at`
 
 // CreateMember creates a local member and its account.
 func (s *Store) CreateMember(ctx context.Context, nm NewMember) (*Member, error) {
@@ -238,12 +242,19 @@ func (s *Store) Authenticate(ctx context.Context, login, password string) (*Memb
 	if !m.Approved {
 		return nil, ErrPendingApproval
 	}
+	if m.SuspendedAt != nil || m.DisabledAt != nil {
+		return nil, ErrSuspended
+	}
 	return m, nil
 }
 
 // ErrPendingApproval means the member signed up but no admin has approved
 // the account yet.
 var ErrPendingApproval = fmt.Errorf("account awaits approval: %w", ErrUnauthorized)
+
+// ErrSuspended means a moderator suspended the member or turned off their
+// sign-in.
+var ErrSuspended = fmt.Errorf("account suspended: %w", ErrUnauthorized)
 
 var dummyHash, _ = HashPassword("not a real password", DefaultPasswordParams)
 

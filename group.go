@@ -75,6 +75,9 @@ func (s *Store) chooseGroup(ctx context.Context, q querier, author *Account, par
 
 // mayTakePart checks the consultation's participation rule for author.
 func (s *Store) mayTakePart(ctx context.Context, q querier, c *Consultation, author *Account) error {
+	if err := s.checkBan(ctx, q, c, author); err != nil {
+		return err
+	}
 	for _, f := range c.Facilitators {
 		if f.ID == author.ID {
 			return nil

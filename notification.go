@@ -24,11 +24,23 @@ const (
 	// NotifySevered tells a member that follows were cut because the
 	// instance blocked another (Reason says which, and how many).
 	NotifySevered = "severed_relationships"
+	// NotifyWarning tells a member of a moderator's decision about their
+	// account (Mastodon's moderation_warning); WarningID names it.
+	NotifyWarning = "moderation_warning"
+	// NotifyAppeal tells a member that their appeal was decided; Reason
+	// says how and why, WarningID names the warning.
+	NotifyAppeal = "moderation_appeal"
+	// NotifyReportResolved tells a reporter the outcome of their report.
+	NotifyReportResolved = "report_resolved"
+	// NotifyBanned tells a member that a consultation banned them; the
+	// notification is from its Group and Reason says why.
+	NotifyBanned = "consultation_ban"
 )
 
 // NotificationTypes lists every type a notification may have.
 var NotificationTypes = []string{NotifyMention, NotifyStatus, NotifyReblog, NotifyFollow, NotifyFollowRequest,
-	NotifyFavourite, NotifyPoll, NotifyUpdate, NotifyRefused, NotifySevered}
+	NotifyFavourite, NotifyPoll, NotifyUpdate, NotifyRefused, NotifySevered, NotifyWarning, NotifyAppeal,
+	NotifyReportResolved, NotifyBanned}
 
 // Notification tells a member that someone did something that concerns it.
 type Notification struct {
@@ -39,6 +51,9 @@ type Notification struct {
 	StatusID      *string   `db:"status_id"`
 	CreatedAt     time.Time `db:"created_at"`
 	Reason        *string   `db:"reason"` // why, for NotifyRefused
+	WarningID     *string   `db:"warning_id"`
+
+	Warning *Warning `db:"-"`
 
 	From   *Account `db:"-"`
 	Status *Status  `db:"-"`
@@ -65,7 +80,7 @@ type NotificationFilter struct {
 	FromID       string // only from this account
 }
 
-const notificationColumns = `n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at, n.reason`
+const notificationColumns = `n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at, n.reason, n.warning_id`
 
 // Notifications returns the member's notifications, newest first.
 func (s *Store) Notifications(ctx context.Context, m *Member, f NotificationFilter, p Page) ([]*Notification, error) {
@@ -159,6 +174,11 @@ func (s *Store) hydrateNotifications(ctx context.Context, m *Member, ns []*Notif
 		n.From = accounts[n.FromAccountID]
 		if n.StatusID != nil {
 			n.Status = byID[*n.StatusID]
+		}
+		if n.WarningID != nil {
+			if n.Warning, err = s.warning(ctx, s.pool, *n.WarningID); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

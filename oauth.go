@@ -351,8 +351,11 @@ func (s *Store) TokenByValue(ctx context.Context, raw string) (*Token, error) {
 	if raw == "" || len(raw) > 200 {
 		return nil, ErrUnauthorized
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT id, app_id, account_id, scopes, created_at FROM oauth_tokens
-		WHERE token_hash = $1 AND revoked_at IS NULL`, hashSecret(raw))
+	// A suspended or disabled member's tokens stop working, and work again
+	// when that is lifted.
+	rows, _ := s.pool.Query(ctx, `SELECT id, app_id, account_id, scopes, created_at FROM oauth_tokens t
+		WHERE token_hash = $1 AND revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM accounts a JOIN members m ON m.account_id = a.id
+			WHERE a.id = t.account_id AND (a.suspended_at IS NOT NULL OR m.disabled_at IS NOT NULL))`, hashSecret(raw))
 	t, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Token])
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrUnauthorized

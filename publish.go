@@ -59,6 +59,11 @@ const (
 	// member blocks it, or no longer does (ActivityID names the Block).
 	OutBlock     = "Block"
 	OutUndoBlock = "UndoBlock"
+	// OutBan and OutUndoBan are a Group banning an account (Target) from
+	// its consultation, or ending the ban: a Block whose id is ActivityID
+	// and summary Reason, per FEP-1b12.
+	OutBan     = "Ban"
+	OutUndoBan = "UndoBan"
 	// OutFlag forwards a report, from the instance actor (the reporter
 	// stays anonymous): ObjectURIs are what is reported, Reason its text.
 	OutFlag = "Flag"

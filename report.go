@@ -36,6 +36,8 @@ type Report struct {
 	ResolvedBy      *string    `db:"resolved_by"`
 	Action          *string    `db:"action"`
 	Reason          *string    `db:"reason"`
+	AssignedID      *string    `db:"assigned_account_id"`
+	UpdatedAt       *time.Time `db:"updated_at"`
 }
 
 // NewReport is what a member reports.
@@ -49,7 +51,7 @@ type NewReport struct {
 }
 
 const reportColumns = `id, reporter_id, target_account_id, status_ids, rule_ids, category, comment, forward,
-	created_at, resolved_at, resolved_by, action, reason`
+	created_at, resolved_at, resolved_by, action, reason, assigned_account_id, updated_at`
 
 // CreateReport files a member's report, and holds back each reported
 // contribution that enough different members have now reported.
@@ -136,6 +138,10 @@ func (s *Store) report(ctx context.Context, q querier, id string) (*Report, erro
 	return r, nil
 }
 
+// IsModerator reports whether m moderates the instance (a moderator or an
+// admin).
+func IsModerator(m *Member) bool { return isModerator(m) }
+
 // isModerator reports whether m moderates the instance.
 func isModerator(m *Member) bool { return m != nil && (m.Role == RoleModerator || m.Role == RoleAdmin) }
 
@@ -158,7 +164,7 @@ func (s *Store) OpenReports(ctx context.Context, m *Member) ([]*Report, error) {
 
 // DismissReport closes a report with no action: the contributions it held
 // back are shown again (and every open report on them closed, since a
-// moderator has looked).
+// moderator has looked); the reporters are told.
 func (s *Store) DismissReport(ctx context.Context, m *Member, id, reason string) (*Report, error) {
 	if !isModerator(m) {
 		return nil, fmt.Errorf("dismiss report: %w", ErrForbidden)
@@ -174,22 +180,7 @@ func (s *Store) DismissReport(ctx context.Context, m *Member, id, reason string)
 	if len([]rune(reason)) > 1000 {
 		return nil, Invalid("reason", "must be at most 1000 characters")
 	}
-	target, err := s.Account(ctx, r.TargetAccountID)
-	if err != nil {
-		return nil, err
-	}
-	now := s.Now()
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE reports SET resolved_at = $2, resolved_by = $3, action = 'dismiss', reason = $4
-			WHERE resolved_at IS NULL AND (id = $1 OR status_ids && $5)`, id, now, m.ID, reason, r.StatusIDs); err != nil {
-			return err
-		}
-		if err := s.logAction(ctx, tx, &m.ID, "moderator", "dismiss", nil, target.URI, reason); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `UPDATE statuses SET hidden_at = NULL WHERE id = ANY($1)`, r.StatusIDs)
-		return err
-	})
+	err = s.inTx(ctx, func(tx pgx.Tx) error { return s.closeReports(ctx, tx, m, r, "dismiss", reason) })
 	if err != nil {
 		return nil, fmt.Errorf("dismiss report %s: %w", id, err)
 	}

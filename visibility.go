@@ -26,9 +26,12 @@ var languageRE = regexp.MustCompile(`^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$`)
 
 // visibleTo is the SQL condition under which status s is visible to the
 // account whose id is the parameter $n (NULL for anonymous readers). A
-// contribution held back for review is visible to its author only.
+// contribution held back for review is visible to its author only; a
+// suspended account's, to nobody.
 func visibleTo(n string) string {
-	return `((s.hidden_at IS NULL OR s.account_id = ` + n + `) AND (s.visibility IN ('public', 'unlisted')
+	return `((s.hidden_at IS NULL OR s.account_id = ` + n + `)
+		AND NOT EXISTS (SELECT 1 FROM accounts sa WHERE sa.id = s.account_id AND sa.suspended_at IS NOT NULL)
+		AND (s.visibility IN ('public', 'unlisted')
 		OR s.account_id = ` + n + `
 		OR EXISTS (SELECT 1 FROM status_mentions vm WHERE vm.status_id = s.id AND vm.account_id = ` + n + `)
 		OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows vf

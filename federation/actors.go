@@ -73,6 +73,11 @@ func (f *Federator) actorDocument(a *roundtable.Actor, acc *roundtable.Account, 
 	doc["icon"] = map[string]any{"type": "Image", "mediaType": "image/png", "url": f.links.Avatar()}
 	doc["tag"] = []any{}
 	doc["attachment"] = []any{}
+	if acc.SuspendedAt != nil {
+		// Suspended here, as Mastodon shows it (toot:suspended).
+		doc["suspended"] = true
+		doc["@context"] = append(append([]any{}, contextValue...), map[string]any{"suspended": "toot:suspended"})
+	}
 	if c != nil {
 		// A consultation, as FEP-1b12 groups are: its facilitators are its
 		// moderators, and its own terms say where it stands.

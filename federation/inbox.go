@@ -247,6 +247,9 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 	if err != nil {
 		return fmt.Errorf("actor %s: %w", actorURI, err)
 	}
+	if actor.SuspendedAt != nil {
+		return permanent("%s is suspended here", actorURI)
+	}
 	object := doc["object"]
 	switch typeOf(doc) {
 	case "Follow":
@@ -283,9 +286,14 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 			return f.store.ReceiveUndoFollow(ctx, actor, str(inner["object"]), str(inner["id"]))
 		case "Like":
 			return f.store.ReceiveUndoLike(ctx, actor, str(inner["id"]), str(inner["object"]))
+		case "Block":
+			return f.store.ReceiveConsultationUnban(ctx, actor, str(inner["id"]))
 		case "":
 			// Only the id of what is undone: it may be a follow or a like.
 			if err := f.store.ReceiveUndoFollow(ctx, actor, "", str(object)); err != nil {
+				return err
+			}
+			if err := f.store.ReceiveConsultationUnban(ctx, actor, str(object)); err != nil {
 				return err
 			}
 			return f.store.ReceiveUndoLike(ctx, actor, str(object), "")
@@ -350,6 +358,9 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 		_, _, err := f.ResolveURL(ctx, uri)
 		return err
 	case "Block":
+		if actor.Group() {
+			return f.consultationBan(ctx, actor, doc)
+		}
 		return f.store.ReceiveBlock(ctx, actor, str(object))
 	case "Flag":
 		content := text(doc, "content")

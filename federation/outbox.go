@@ -72,6 +72,18 @@ func (f *Federator) activityFor(o *roundtable.Outgoing) (map[string]any, error) 
 		return map[string]any{"@context": contextValue, "id": o.ActivityID + "/undo", "type": "Undo", "actor": o.Actor.URI,
 			"to": []any{o.Target.URI}, "object": map[string]any{"id": o.ActivityID, "type": "Block", "actor": o.Actor.URI,
 				"object": o.Target.URI}}, nil
+	case roundtable.OutBan, roundtable.OutUndoBan:
+		// A ban from a consultation, as FEP-1b12 groups send it: the Group
+		// blocks the account, with the consultation as target.
+		block := map[string]any{"id": o.ActivityID, "type": "Block", "actor": o.Actor.URI, "object": o.Target.URI,
+			"target": o.Actor.URI, "summary": o.Reason, "audience": o.Actor.URI,
+			"to": []any{publicIRI}, "cc": []any{o.Actor.Followers, o.Target.URI}}
+		if o.Kind == roundtable.OutBan {
+			block["@context"] = contextValue
+			return block, nil
+		}
+		return map[string]any{"@context": contextValue, "id": o.ActivityID + "/undo", "type": "Undo", "actor": o.Actor.URI,
+			"to": []any{publicIRI}, "cc": []any{o.Actor.Followers, o.Target.URI}, "audience": o.Actor.URI, "object": block}, nil
 	case roundtable.OutFlag:
 		objects := make([]any, len(o.ObjectURIs))
 		for i, u := range o.ObjectURIs {

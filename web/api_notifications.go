@@ -101,7 +101,8 @@ func (s *Server) dismissNotification(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{})
 }
 
-// mastodonNotificationTypes are the types every Mastodon app knows.
+// mastodonNotificationTypes are the types Mastodon apps know
+// (moderation_warning since Mastodon 4.3).
 var mastodonNotificationTypes = []string{roundtable.NotifyMention, roundtable.NotifyStatus, roundtable.NotifyReblog,
 	roundtable.NotifyFollow, roundtable.NotifyFollowRequest, roundtable.NotifyFavourite, roundtable.NotifyPoll,
-	roundtable.NotifyUpdate}
+	roundtable.NotifyUpdate, roundtable.NotifyWarning}

@@ -248,6 +248,8 @@ type notificationJSON struct {
 	// Reason says why a consultation refused a contribution
 	// (contribution_refused).
 	Reason string `json:"reason,omitempty"`
+	// ModerationWarning is the decision a moderation_warning is about.
+	ModerationWarning *warningJSON `json:"moderation_warning,omitempty"`
 }
 
 // notifications renders ns, leaving out those whose status the member can
@@ -266,6 +268,10 @@ func (s *Server) notifications(ns []*roundtable.Notification) []notificationJSON
 		if n.Status != nil {
 			st := s.status(n.Status, false)
 			j.Status = &st
+		}
+		if n.Warning != nil && n.Type == roundtable.NotifyWarning {
+			w := s.warningEntity(n.Warning, n.From)
+			j.ModerationWarning = &w
 		}
 		out = append(out, j)
 	}

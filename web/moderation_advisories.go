@@ -18,7 +18,7 @@ import (
 type modAdvisory struct {
 	*roundtable.Advisory
 	Issuer, Published, Received, Expires, Retracted string
-	Choices                                 []string // actions a moderator may take: the suggested one or milder
+	Choices                                         []string // actions a moderator may take: the suggested one or milder
 }
 
 func newModAdvisory(a *roundtable.Advisory) modAdvisory {

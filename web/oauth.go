@@ -311,7 +311,7 @@ func (s *Server) sessionMember(r *http.Request) *roundtable.Member {
 		return nil
 	}
 	m, err := s.store.Member(r.Context(), id)
-	if err != nil || !m.Approved {
+	if err != nil || !m.Approved || m.SuspendedAt != nil || m.DisabledAt != nil {
 		return nil
 	}
 	return m

@@ -59,6 +59,7 @@ func (s *Server) routes() chi.Router {
 			s.apiRoutes(r)
 			s.roundtableRoutes(r)
 			s.advisoryRoutes(r)
+			s.moderationRoutes(r)
 		})
 	})
 
@@ -81,6 +82,7 @@ func (s *Server) routes() chi.Router {
 		r.Post("/admin/registrations", s.registrationsSubmit)
 		r.Post("/admin/registrations/{id}/approve", s.approveMember)
 		s.moderationPages(r)
+		s.warningPageRoutes(r)
 	})
 	if s.cfg.Mount != nil {
 		s.cfg.Mount(r)
