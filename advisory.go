@@ -594,13 +594,28 @@ func (s *Store) decide(ctx context.Context, tx pgx.Tx, by, ruleID *string, subje
 	return pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[AdvisoryDecision])
 }
 
-// applyAccountAdvice acts on an advisory about one account. Only a note is
-// possible without the account's own moderation tools.
+// applyAccountAdvice acts on an advisory about one account of another
+// server: block suspends it here (nothing accepted from it, its content
+// hidden), limit limits it. The account must be known here.
 func (s *Store) applyAccountAdvice(ctx context.Context, tx pgx.Tx, by *string, subject string, action AdvisoryAction, reason string) error {
 	if action == AdviseNote {
 		return nil
 	}
-	return Invalid("action", "advisories about an account can be accepted as a note; limit or suspend the account itself")
+	var id string
+	err := tx.QueryRow(ctx, `SELECT id FROM accounts WHERE uri = $1 AND domain IS NOT NULL`, subject).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Invalid("action", "this account is not known here: accept the advisory as a note")
+	}
+	if err != nil {
+		return err
+	}
+	switch action {
+	case AdviseBlock:
+		_, err = tx.Exec(ctx, `UPDATE accounts SET suspended_at = coalesce(suspended_at, $2), updated_at = $2 WHERE id = $1`, id, s.Now())
+	case AdviseLimit:
+		err = s.limitRemoteAccount(ctx, tx, id)
+	}
+	return err
 }
 
 // AdvisoryDecisions lists the decisions taken on advisories, those flagged
@@ -982,4 +997,10 @@ func (s *Store) logActionBasedOn(ctx context.Context, tx pgx.Tx, actorID *string
 	_, err := tx.Exec(ctx, `INSERT INTO moderation_log (id, actor_id, actor_role, action, target_uri, reason, created_at, based_on)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, NewID(now), actorID, role, action, target, reason, now, basedOn)
 	return err
+}
+
+// limitRemoteAccount limits a remote account on the strength of an
+// advisory.
+func (s *Store) limitRemoteAccount(ctx context.Context, tx pgx.Tx, accountID string) error {
+	return Invalid("action", "accounts cannot be limited on this instance yet: accept as a note or block")
 }
