@@ -51,6 +51,9 @@ type Account struct {
 	ActorType      string     `db:"actor_type"` // Person, Group, Application, Service…
 	URI            string     `db:"uri"`        // ActivityPub id
 	URL            string     `db:"url"`        // profile page
+	// HideCollections hides whom the member follows and who follows
+	// them from everyone else.
+	HideCollections bool `db:"hide_collections"`
 }
 
 // Group reports whether the account is a Group: a consultation, here or
@@ -80,6 +83,7 @@ type Member struct {
 	DefaultVisibility string  `db:"default_visibility"`
 	DefaultSensitive  bool    `db:"default_sensitive"`
 	DefaultLanguage   *string `db:"default_language"`
+	QuotesAllowed     bool    `db:"quotes_allowed"` // others may quote the member's public statuses
 }
 
 // NewMember is what it takes to create a member.
@@ -115,10 +119,10 @@ var reservedNames = map[string]bool{
 
 const accountColumns = `a.id, a.username, a.domain, a.display_name, a.note, a.note_source, a.locked, a.bot,
 	a.discoverable, a.created_at, a.updated_at, a.last_status_at, a.statuses_count, a.followers_count, a.following_count,
-	a.actor_type, coalesce(a.uri, '') AS uri, coalesce(a.url, '') AS url`
+	a.actor_type, coalesce(a.uri, '') AS uri, coalesce(a.url, '') AS url, a.hide_collections`
 
 const memberColumns = accountColumns + `, m.email, m.password_hash, m.role, m.approved, m.signup_reason,
-	m.default_visibility, m.default_sensitive, m.default_language`
+	m.default_visibility, m.default_sensitive, m.default_language, m.quotes_allowed`
 
 // CreateMember creates a local member and its account.
 func (s *Store) CreateMember(ctx context.Context, nm NewMember) (*Member, error) {
