@@ -259,6 +259,14 @@ func (s *Store) InstanceSettings(ctx context.Context) (*InstanceSettings, error)
 	return out, nil
 }
 
+// InstanceSettingsFor returns the instance settings to an admin.
+func (s *Store) InstanceSettingsFor(ctx context.Context, by *Member) (*InstanceSettings, error) {
+	if err := mayAdminister(by); err != nil {
+		return nil, fmt.Errorf("read instance settings: %w", err)
+	}
+	return s.InstanceSettings(ctx)
+}
+
 // ChangeInstanceSettings applies c on behalf of by (an admin; nil for the
 // command line) and returns the settings as they now are.
 func (s *Store) ChangeInstanceSettings(ctx context.Context, by *Member, c SettingsChange) (*InstanceSettings, error) {

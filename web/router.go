@@ -58,6 +58,7 @@ func (s *Server) routes() chi.Router {
 			})
 			s.apiRoutes(r)
 			s.roundtableRoutes(r)
+			s.membersToolsRoutes(r)
 		})
 	})
 
@@ -79,6 +80,7 @@ func (s *Server) routes() chi.Router {
 		r.Get("/admin/registrations", s.registrationsPage)
 		r.Post("/admin/registrations", s.registrationsSubmit)
 		r.Post("/admin/registrations/{id}/approve", s.approveMember)
+		s.membersToolsPages(r)
 	})
 	if s.cfg.Mount != nil {
 		s.cfg.Mount(r)
