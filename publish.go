@@ -68,6 +68,9 @@ const (
 	// OutVote is a local member's vote on a remote poll (ObjectURI), for the
 	// option named Choice, sent only to the poll's author (Target).
 	OutVote = "Vote"
+	// OutAcceptQuote and OutRejectQuote answer a QuoteRequest (FEP-044f).
+	OutAcceptQuote = "AcceptQuote"
+	OutRejectQuote = "RejectQuote"
 )
 
 // Outgoing is a change of a local actor to tell other servers about.
@@ -100,6 +103,9 @@ type Outgoing struct {
 	Reason string
 	// ObjectURIs are the objects of a Flag.
 	ObjectURIs []string
+	// Instrument is the quoting status of a QuoteRequest answered, and
+	// Result the QuoteAuthorization an accepted one gets.
+	Instrument, Result string
 	// Choice is the name of the option a Vote chooses.
 	Choice string
 	// Inboxes are where to deliver, one per server where possible.
@@ -117,6 +123,7 @@ type StatusObject struct {
 	Audience        string // the consultation's Group, if any
 	Title           string // a thread starter's title
 	ReplyPolicy     ReplyPolicy
+	QuotesAllowed   bool   // the author lets others quote it (public and unlisted statuses only)
 	Type            string // "Article" for a consultation's synthesis; otherwise a Note
 	Content         string
 	Summary         string
@@ -178,6 +185,9 @@ func (s *Store) statusObject(ctx context.Context, q querier, st *Status) (*Statu
 		o.Title = *st.Title
 	}
 	o.ReplyPolicy = st.ReplyPolicy
+	if o.QuotesAllowed, err = quotesAllowed(ctx, q, st); err != nil {
+		return nil, err
+	}
 	rows, _ := q.Query(ctx, `SELECT coalesce(a.uri, ''), a.username, coalesce(a.domain, '') FROM status_mentions m
 		JOIN accounts a ON a.id = m.account_id WHERE m.status_id = $1 ORDER BY a.username`, st.ID)
 	var uri, name, domain string

@@ -189,6 +189,9 @@ func TestGoldenActivities(t *testing.T) {
 			ActivityID: "https://remote.example/0f3c2a9e-7d1b-4f5a-9c8e-123456789abc"}},
 		{"like", &roundtable.Outgoing{Kind: roundtable.OutLike, Actor: alice, Target: bob,
 			ActivityID: aliceURI + "#likes/01JWQ71111EEEEFFFFGGGGHHHH", ObjectURI: bobURI + "/statuses/1"}},
+		{"reject-quote", &roundtable.Outgoing{Kind: roundtable.OutRejectQuote, Actor: alice, Target: bob,
+			ActivityID: bobURI + "/quote_requests/7", ObjectURI: aliceURI + "/statuses/01JWQ6Z3K8C2V7M4N5P6R7S8T9",
+			Instrument: bobURI + "/statuses/2"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

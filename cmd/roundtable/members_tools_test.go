@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +139,98 @@ func TestAllowlistMode(t *testing.T) {
 	b.api("GET", "/api/v1/accounts/verify_credentials", bob, nil, &me)
 	if me["following_count"] != 0.0 {
 		t.Errorf("bob's following_count on B = %v", me["following_count"])
+	}
+}
+
+// TestQuoteConsent: statuses federate with quotes approved for their
+// author only; a QuoteRequest from another server is rejected until the
+// member allows quotes, then accepted with a QuoteAuthorization that A
+// serves.
+func TestQuoteConsent(t *testing.T) {
+	t.Parallel()
+	a, fake := startPeer(t, 113), startFakeServer(t, 114)
+	alice := a.member("alice")
+	quoter := fake.addActor("quoter", fakeKey(0))
+	st := a.post(alice, map[string]any{"status": "Our draft charter, for comments."})
+	statusURI := st["uri"].(string)
+
+	canQuote := func() []any {
+		req, _ := http.NewRequest("GET", statusURI, nil)
+		req.Header.Set("Accept", "application/activity+json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var note map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&note); err != nil {
+			t.Fatal(err)
+		}
+		policy, _ := note["interactionPolicy"].(map[string]any)
+		cq, _ := policy["canQuote"].(map[string]any)
+		l, _ := cq["automaticApproval"].([]any)
+		return l
+	}
+	author := st["account"].(map[string]any)["uri"].(string)
+	if l := canQuote(); len(l) != 1 || l[0] != author {
+		t.Errorf("canQuote by default: %v, want the author only", l)
+	}
+
+	request := func(n int) (string, string) {
+		id := fmt.Sprintf("%s/quote_requests/%d", quoter, n)
+		quote := fmt.Sprintf("%s/statuses/%d", quoter, n)
+		body, _ := json.Marshal(map[string]any{"@context": []any{"https://www.w3.org/ns/activitystreams",
+			map[string]any{"QuoteRequest": "https://w3id.org/fep/044f#QuoteRequest"}},
+			"id": id, "type": "QuoteRequest", "actor": quoter, "object": statusURI, "instrument": quote})
+		if res := signedPost(t, a.srv.base+"/inbox", quoter+"#main-key", fakeKey(0), body, body, time.Now()); res.StatusCode != 202 {
+			t.Fatalf("QuoteRequest: %d", res.StatusCode)
+		}
+		return id, quote
+	}
+	answerTo := func(typ, id string) map[string]any {
+		var got map[string]any
+		eventually(t, 20*time.Second, typ+" of "+id, func() bool {
+			for _, d := range fake.received(typ) {
+				if obj, _ := d["object"].(map[string]any); obj != nil && obj["id"] == id {
+					got = d
+					return true
+				}
+			}
+			return false
+		})
+		return got
+	}
+	id, _ := request(1)
+	if rej := answerTo("Reject", id); rej["actor"] != author {
+		t.Errorf("Reject: %v", rej)
+	}
+
+	var me map[string]any
+	if code := a.api("PATCH", "/api/v1/accounts/update_credentials", alice, map[string]any{"source": map[string]any{"quote_policy": "public"}}, &me); code != 200 {
+		t.Fatalf("allow quotes: %d %v", code, me)
+	}
+	if l := canQuote(); len(l) != 2 || l[1] != "https://www.w3.org/ns/activitystreams#Public" {
+		t.Errorf("canQuote once allowed: %v", l)
+	}
+	id, quote := request(2)
+	acc := answerTo("Accept", id)
+	result, _ := acc["result"].(string)
+	if result == "" {
+		t.Fatalf("Accept without result: %v", acc)
+	}
+	req, _ := http.NewRequest("GET", result, nil)
+	req.Header.Set("Accept", "application/activity+json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var stamp map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&stamp); err != nil {
+		t.Fatal(err)
+	}
+	if stamp["type"] != "QuoteAuthorization" || stamp["id"] != result || stamp["attributedTo"] != author ||
+		stamp["interactingObject"] != quote || stamp["interactionTarget"] != statusURI {
+		t.Errorf("QuoteAuthorization: %v", stamp)
 	}
 }
