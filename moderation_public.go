@@ -33,8 +33,11 @@ func (s *Store) PublicModerationLog(ctx context.Context, limit int) ([]PublicLog
 	if limit <= 0 || limit > 200 {
 		limit = 100
 	}
+	// An instance that keeps its domain blocks to itself does not show
+	// them through the log either.
 	rows, _ := s.pool.Query(ctx, `SELECT action, actor_role, target_uri, reason, created_at
-		FROM moderation_log ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
+		FROM moderation_log WHERE $2 OR action NOT LIKE 'domain\_%' ORDER BY created_at DESC, id DESC LIMIT $1`,
+		limit, set.PublishDomainBlocks)
 	entries, err := pgx.CollectRows(rows, pgx.RowToStructByName[PublicLogEntry])
 	if err != nil {
 		return nil, fmt.Errorf("public moderation log: %w", err)

@@ -256,6 +256,13 @@ func TestPublicModerationLog(t *testing.T) {
 		t.Errorf("the page lacks the action: %s", page.Body)
 	}
 
+	// An instance that stops publishing its domain blocks does not show
+	// them in the log either.
+	wantStatus(t, in.do("PUT", "/api/roundtable/v1/moderation/settings", admin, map[string]any{"publish_domain_blocks": false}, ""), 200)
+	if l := in.get("/api/roundtable/v1/moderation/log/public", "").List(t); len(l) != 0 {
+		t.Errorf("the public log shows domain policies the instance keeps to itself: %v", l)
+	}
+
 	// The moderators' log names who acted.
 	l := in.get("/api/roundtable/v1/moderation/log", admin).List(t)
 	if len(l) != 1 || l[0]["actor_username"] != "rootadmin" {
