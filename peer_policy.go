@@ -26,7 +26,7 @@ type PolicyChange struct {
 // normaliseDomain returns domain as peers are keyed, or a validation error.
 func normaliseDomain(domain string) (string, error) {
 	domain = strings.ToLower(strings.TrimSpace(domain))
-	if domain == "" || len(domain) > 253 || strings.ContainsAny(domain, "/ @?#\\") {
+	if domain == "" || len(domain) > 253 || strings.ContainsAny(domain, "/ @?#%,\\") {
 		return "", Invalid("domain", "must be a host name such as example.org")
 	}
 	return domain, nil
