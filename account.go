@@ -53,6 +53,9 @@ type Account struct {
 	URL            string     `db:"url"`        // profile page
 	// SuspendedAt is when a moderator here suspended the account.
 	SuspendedAt *time.Time `db:"suspended_at"`
+	// HideCollections hides whom the member follows and who follows
+	// them from everyone else.
+	HideCollections bool `db:"hide_collections"`
 }
 
 // Group reports whether the account is a Group: a consultation, here or
@@ -83,7 +86,8 @@ type Member struct {
 	DefaultSensitive  bool    `db:"default_sensitive"`
 	DefaultLanguage   *string `db:"default_language"`
 	// DisabledAt is when a moderator turned off the member's sign-in.
-	DisabledAt *time.Time `db:"disabled_at"`
+	DisabledAt    *time.Time `db:"disabled_at"`
+	QuotesAllowed bool       `db:"quotes_allowed"` // others may quote the member's public statuses
 }
 
 // NewMember is what it takes to create a member.
@@ -119,10 +123,10 @@ var reservedNames = map[string]bool{
 
 const accountColumns = `a.id, a.username, a.domain, a.display_name, a.note, a.note_source, a.locked, a.bot,
 	a.discoverable, a.created_at, a.updated_at, a.last_status_at, a.statuses_count, a.followers_count, a.following_count,
-	a.actor_type, coalesce(a.uri, '') AS uri, coalesce(a.url, '') AS url, a.suspended_at`
+	a.actor_type, coalesce(a.uri, '') AS uri, coalesce(a.url, '') AS url, a.suspended_at, a.hide_collections`
 
 const memberColumns = accountColumns + `, m.email, m.password_hash, m.role, m.approved, m.signup_reason,
-	m.default_visibility, m.default_sensitive, m.default_language, m.disabled_at`
+	m.default_visibility, m.default_sensitive, m.default_language, m.disabled_at, m.quotes_allowed`
 
 // CreateMember creates a local member and its account.
 func (s *Store) CreateMember(ctx context.Context, nm NewMember) (*Member, error) {

@@ -572,7 +572,7 @@ func (s *Store) decide(ctx context.Context, tx pgx.Tx, by, ruleID *string, subje
 		}
 		previous = string(p)
 		if action != AdviseNote && policyRank(p) < action.rank() {
-			if err := s.setDomainPolicy(ctx, tx, subject, Policy(action), reason); err != nil {
+			if err := s.setDomainPolicy(ctx, tx, subject, Policy(action), reason, nil); err != nil {
 				return nil, err
 			}
 		}
@@ -658,7 +658,7 @@ func (s *Store) ReviewDecision(ctx context.Context, m *Member, id string, revert
 		if revert {
 			action = "decision_revert"
 			if d.SubjectKind == "domain" && d.Previous != "" && d.Action != string(AdviseNote) {
-				if err := s.setDomainPolicy(ctx, tx, d.Subject, Policy(d.Previous), reason); err != nil {
+				if err := s.setDomainPolicy(ctx, tx, d.Subject, Policy(d.Previous), reason, nil); err != nil {
 					return err
 				}
 			}

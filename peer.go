@@ -89,37 +89,27 @@ func ParsePolicy(s string) (Policy, error) {
 	return "", Invalid("policy", "must be block, limit, default or trust")
 }
 
-// DomainPolicy is the policy towards one domain.
+// DomainPolicy is the policy towards one domain. Reason is public (the
+// published list of limited and blocked domains shows it); PrivateReason is
+// for this instance's admins only.
 type DomainPolicy struct {
-	Domain string     `db:"domain"`
-	Policy Policy     `db:"policy"`
-	Reason string     `db:"policy_reason"`
-	SetAt  *time.Time `db:"policy_at"`
+	Domain        string     `db:"domain"`
+	Policy        Policy     `db:"policy"`
+	Reason        string     `db:"policy_reason"`
+	PrivateReason string     `db:"policy_private_reason"`
+	SetAt         *time.Time `db:"policy_at"`
 }
 
-// SetDomainPolicy sets this instance's policy towards domain.
+// SetDomainPolicy sets this instance's policy towards domain with a public
+// reason, keeping any private reason already recorded.
 func (s *Store) SetDomainPolicy(ctx context.Context, domain string, p Policy, reason string) error {
-	domain = strings.ToLower(strings.TrimSpace(domain))
-	if domain == "" || strings.ContainsAny(domain, "/ @") {
-		return Invalid("domain", "must be a host name such as example.org")
-	}
-	if _, err := ParsePolicy(string(p)); err != nil {
-		return err
-	}
-	if len(reason) > 1000 {
-		return Invalid("reason", "must be at most 1000 characters")
-	}
-	err := s.inTx(ctx, func(tx pgx.Tx) error { return s.setDomainPolicy(ctx, tx, domain, p, reason) })
-	if err != nil {
-		return fmt.Errorf("set policy of %s: %w", domain, err)
-	}
-	return nil
+	return s.ChangeDomainPolicy(ctx, nil, PolicyChange{Domain: domain, Policy: p, Reason: reason})
 }
 
 // setDomainPolicy sets the policy towards domain within tx, with what
 // follows from it: follows cut on block, advisory subscriptions started or
 // ended as trust begins or ends.
-func (s *Store) setDomainPolicy(ctx context.Context, tx pgx.Tx, domain string, p Policy, reason string) error {
+func (s *Store) setDomainPolicy(ctx context.Context, tx pgx.Tx, domain string, p Policy, reason string, privateReason *string) error {
 	var was Policy
 	err := tx.QueryRow(ctx, `SELECT policy FROM peers WHERE domain = $1 FOR UPDATE`, domain).Scan(&was)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -127,9 +117,11 @@ func (s *Store) setDomainPolicy(ctx context.Context, tx pgx.Tx, domain string, p
 	} else if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO peers (domain, policy, policy_reason, policy_at) VALUES ($1, $2, $3, $4)
+	if _, err := tx.Exec(ctx, `INSERT INTO peers (domain, policy, policy_reason, policy_private_reason, policy_at)
+		VALUES ($1, $2, $3, coalesce($4, ''), $5)
 		ON CONFLICT (domain) DO UPDATE SET policy = excluded.policy, policy_reason = excluded.policy_reason,
-		policy_at = excluded.policy_at`, domain, p, reason, s.Now()); err != nil {
+		policy_private_reason = coalesce($4, peers.policy_private_reason), policy_at = excluded.policy_at`,
+		domain, p, reason, privateReason, s.Now()); err != nil {
 		return err
 	}
 	if p == PolicyBlock {
@@ -202,7 +194,7 @@ func (s *Store) PeerPolicy(ctx context.Context, domain string) (Policy, error) {
 // DomainPolicies lists the domains with a policy other than default set,
 // and those set back to default, by domain.
 func (s *Store) DomainPolicies(ctx context.Context) ([]DomainPolicy, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT domain, policy, policy_reason, policy_at FROM peers
+	rows, _ := s.pool.Query(ctx, `SELECT domain, policy, policy_reason, policy_private_reason, policy_at FROM peers
 		WHERE policy_at IS NOT NULL ORDER BY domain`)
 	ps, err := pgx.CollectRows(rows, pgx.RowToStructByName[DomainPolicy])
 	if err != nil {

@@ -83,6 +83,9 @@ const (
 	// instance actor).
 	OutSubscribeAdvisories   = "SubscribeAdvisories"
 	OutUnsubscribeAdvisories = "UnsubscribeAdvisories"
+	// OutAcceptQuote and OutRejectQuote answer a QuoteRequest (FEP-044f).
+	OutAcceptQuote = "AcceptQuote"
+	OutRejectQuote = "RejectQuote"
 )
 
 // Outgoing is a change of a local actor to tell other servers about.
@@ -115,6 +118,9 @@ type Outgoing struct {
 	Reason string
 	// ObjectURIs are the objects of a Flag.
 	ObjectURIs []string
+	// Instrument is the quoting status of a QuoteRequest answered, and
+	// Result the QuoteAuthorization an accepted one gets.
+	Instrument, Result string
 	// Choice is the name of the option a Vote chooses.
 	Choice string
 	// Advisory is what an OutAdvisory or OutRetractAdvisory carries.
@@ -136,6 +142,7 @@ type StatusObject struct {
 	Audience        string // the consultation's Group, if any
 	Title           string // a thread starter's title
 	ReplyPolicy     ReplyPolicy
+	QuotesAllowed   bool   // the author lets others quote it (public and unlisted statuses only)
 	Type            string // "Article" for a consultation's synthesis; otherwise a Note
 	Content         string
 	Summary         string
@@ -197,6 +204,9 @@ func (s *Store) statusObject(ctx context.Context, q querier, st *Status) (*Statu
 		o.Title = *st.Title
 	}
 	o.ReplyPolicy = st.ReplyPolicy
+	if o.QuotesAllowed, err = quotesAllowed(ctx, q, st); err != nil {
+		return nil, err
+	}
 	rows, _ := q.Query(ctx, `SELECT coalesce(a.uri, ''), a.username, coalesce(a.domain, '') FROM status_mentions m
 		JOIN accounts a ON a.id = m.account_id WHERE m.status_id = $1 ORDER BY a.username`, st.ID)
 	var uri, name, domain string

@@ -180,6 +180,13 @@ func (f *Federator) collection(which string) http.HandlerFunc {
 		if which == "following" {
 			total, list = acc.FollowingCount, f.store.Following
 		}
+		if acc.HideCollections {
+			// The member hides whom it follows and who follows it: the
+			// size only, and no pages.
+			writeActivity(w, http.StatusOK, map[string]any{"@context": contextValue, "id": id,
+				"type": "OrderedCollection", "totalItems": total})
+			return
+		}
 		if r.URL.Query().Get("page") == "" {
 			writeActivity(w, http.StatusOK, map[string]any{"@context": contextValue, "id": id,
 				"type": "OrderedCollection", "totalItems": total, "first": id + "?page=true"})

@@ -112,6 +112,7 @@ func (f *Federator) Routes(r chi.Router) {
 		r.Get("/statuses/{id}", f.statusObject(false))
 		r.Get("/statuses/{id}/activity", f.statusObject(true))
 		r.Get("/statuses/{id}/replies", f.replies)
+		r.Get("/quote_authorizations/{id}", f.quoteAuthorization)
 	})
 }
 

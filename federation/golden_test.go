@@ -191,6 +191,9 @@ func TestGoldenActivities(t *testing.T) {
 			ActivityID: aliceURI + "#likes/01JWQ71111EEEEFFFFGGGGHHHH", ObjectURI: bobURI + "/statuses/1"}},
 		{"advisory", &roundtable.Outgoing{Kind: roundtable.OutAdvisory, Actor: alice, Advisory: goldenAdvisory()}},
 		{"advisory-retract", &roundtable.Outgoing{Kind: roundtable.OutRetractAdvisory, Actor: alice, Advisory: goldenAdvisory()}},
+		{"reject-quote", &roundtable.Outgoing{Kind: roundtable.OutRejectQuote, Actor: alice, Target: bob,
+			ActivityID: bobURI + "/quote_requests/7", ObjectURI: aliceURI + "/statuses/01JWQ6Z3K8C2V7M4N5P6R7S8T9",
+			Instrument: bobURI + "/statuses/2"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -30,7 +30,7 @@ const maxInboxBody = 1 << 20
 // ignored.
 var handledTypes = map[string]bool{
 	"Follow": true, "Accept": true, "Reject": true, "Undo": true, "Create": true, "Update": true,
-	"Delete": true, "Announce": true, "Like": true, "Block": true, "Flag": true,
+	"Delete": true, "Announce": true, "Like": true, "Block": true, "Flag": true, "QuoteRequest": true,
 }
 
 // inboxError answers an inbox request with a status and a plain message.
@@ -101,7 +101,7 @@ func (f *Federator) inbox(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusAccepted)
 		return
 	}
-	if _, err := streams.ToType(r.Context(), withContext(doc)); err != nil && typ != "Undo" {
+	if _, err := streams.ToType(r.Context(), withContext(doc)); err != nil && typ != "Undo" && !extensionTypes[typ] {
 		f.metrics.inbox.WithLabelValues("refused").Inc()
 		inboxError(w, http.StatusBadRequest, "not an ActivityStreams activity: "+err.Error())
 		return
@@ -362,6 +362,8 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 			return f.consultationBan(ctx, actor, doc)
 		}
 		return f.store.ReceiveBlock(ctx, actor, str(object))
+	case "QuoteRequest":
+		return f.store.ReceiveQuoteRequest(ctx, actor, str(doc["id"]), str(object), str(doc["instrument"]))
 	case "Flag":
 		content := text(doc, "content")
 		if content == "" {

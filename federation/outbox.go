@@ -107,6 +107,8 @@ func (f *Federator) activityFor(o *roundtable.Outgoing) (map[string]any, error) 
 		delete(actor, "@context")
 		return map[string]any{"@context": contextValue, "id": o.Actor.URI + "#updates/" + strconv.FormatInt(o.Account.UpdatedAt.UnixMilli(), 10),
 			"type": "Update", "actor": o.Actor.URI, "to": []any{publicIRI}, "cc": []any{o.Actor.Followers}, "object": actor}, nil
+	case roundtable.OutAcceptQuote, roundtable.OutRejectQuote:
+		return quoteAnswer(o), nil
 	case roundtable.OutAccept, roundtable.OutReject:
 		// The answer embeds the Follow it answers, as Mastodon does.
 		follow := map[string]any{"id": o.ActivityID, "type": "Follow", "actor": o.Target.URI, "object": o.Actor.URI}

@@ -10,9 +10,11 @@ import (
 
 // Peer policies, checked here and only here: at the inbox, at delivery, at
 // every fetch, and when serving signed requests. A blocked domain gets
-// nothing from this instance and nothing from it is taken.
+// nothing from this instance and nothing from it is taken; in allowlist
+// mode, the same holds for every domain not trusted.
 
-// blocked reports whether host (with or without a port) is blocked. A
+// blocked reports whether host (with or without a port) is blocked, or
+// not trusted while the instance federates only with trusted peers. A
 // failure to read the policy counts as blocked for this request: refusing
 // is the safe side, and the next try will know.
 func (f *Federator) blocked(ctx context.Context, host string) bool {
@@ -20,12 +22,12 @@ func (f *Federator) blocked(ctx context.Context, host string) bool {
 	if host == "" || host == strings.ToLower(f.links.Domain()) {
 		return false
 	}
-	p, err := f.store.PeerPolicy(ctx, host)
+	ok, err := f.store.Federates(ctx, host)
 	if err != nil {
 		f.log.ErrorContext(ctx, "read peer policy", "domain", host, "err", err)
 		return true
 	}
-	return p == roundtable.PolicyBlock
+	return !ok
 }
 
 // trusted reports whether this instance trusts host: the peers that may

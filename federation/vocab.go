@@ -273,6 +273,7 @@ var contextValue = []any{
 		"canReply":                  map[string]string{"@id": "gts:canReply", "@type": "@id"},
 		"automaticApproval":         map[string]string{"@id": "gts:automaticApproval", "@type": "@id"},
 		"always":                    map[string]string{"@id": "gts:always", "@type": "@id"},
+		"canQuote":                  map[string]string{"@id": "gts:canQuote", "@type": "@id"},
 	},
 }
 
@@ -313,7 +314,8 @@ func normalise(m map[string]any, top bool) {
 	}
 }
 
-// interactionPolicy says who may reply to a status, as GoToSocial does:
+// interactionPolicy says who may reply to a status, as GoToSocial does, and
+// who may quote it:
 // everyone (Public), the author's followers, or those mentioned; the author
 // always may. Replies arriving here are checked against it too.
 func interactionPolicy(o *roundtable.StatusObject) map[string]any {
@@ -332,5 +334,12 @@ func interactionPolicy(o *roundtable.StatusObject) map[string]any {
 			allowed = append(allowed, m.URI)
 		}
 	}
-	return map[string]any{"canReply": map[string]any{"automaticApproval": allowed, "always": allowed}}
+	// Quotes (FEP-044f): the author only, unless the author allows others
+	// to quote a public or unlisted status.
+	quoters := []any{o.AuthorURI}
+	if o.QuotesAllowed && (o.Visibility == roundtable.Public || o.Visibility == roundtable.Unlisted) {
+		quoters = append(quoters, publicIRI)
+	}
+	return map[string]any{"canReply": map[string]any{"automaticApproval": allowed, "always": allowed},
+		"canQuote": map[string]any{"automaticApproval": quoters}}
 }

@@ -58,8 +58,17 @@ func (s *Server) updateCredentials(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	privacy, err := privacyParams(p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	updated, err := s.store.UpdateProfile(r.Context(), m.ID, u)
 	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if updated, err = s.store.SetMemberPrivacy(r.Context(), m.ID, privacy); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -142,12 +151,18 @@ func (s *Server) accountStatuses(w http.ResponseWriter, r *http.Request) {
 	s.writeStatuses(w, r, sts, err)
 }
 
+// followers and following answer [] to others when the account hides
+// them; the account itself still sees them.
 func (s *Server) followers(w http.ResponseWriter, r *http.Request) {
-	s.accountList(w, r, s.store.Followers)
+	s.accountList(w, r, func(ctx context.Context, id string, p roundtable.Page) ([]*roundtable.Account, []string, error) {
+		return s.store.VisibleFollowers(ctx, viewerID(r), id, p)
+	})
 }
 
 func (s *Server) following(w http.ResponseWriter, r *http.Request) {
-	s.accountList(w, r, s.store.Following)
+	s.accountList(w, r, func(ctx context.Context, id string, p roundtable.Page) ([]*roundtable.Account, []string, error) {
+		return s.store.VisibleFollowing(ctx, viewerID(r), id, p)
+	})
 }
 
 func (s *Server) accountList(w http.ResponseWriter, r *http.Request,

@@ -134,6 +134,8 @@ type logEntryJSON struct {
 	Reason       string   `json:"reason"`
 	CreatedAt    string   `json:"created_at"`
 	BasedOn      []string `json:"based_on"`
+	// ActorUsername names who acted, for moderators only.
+	ActorUsername *string `json:"actor_username,omitempty"`
 }
 
 // moderationLog serves the log (moderators and facilitators).
@@ -148,10 +150,22 @@ func (s *Server) moderationLog(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	var names map[string]string
+	if roundtable.IsModerator(m) {
+		if names, err = s.store.ActorNames(r.Context(), m, entries); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	out := make([]logEntryJSON, len(entries))
 	for i, e := range entries {
 		out[i] = logEntryJSON{ID: e.ID, Action: e.Action, Role: e.ActorRole, ActorID: e.ActorID, Consultation: e.ConsultationID,
 			Target: e.TargetURI, Reason: e.Reason, CreatedAt: apiTime(e.CreatedAt), BasedOn: e.BasedOn}
+		if e.ActorID != nil {
+			if name, ok := names[*e.ActorID]; ok {
+				out[i].ActorUsername = &name
+			}
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -160,6 +160,7 @@ const (
 	kTimeOrNull // kTime or null
 	kDateOrNull // YYYY-MM-DD or null
 	kURL        // a non-empty absolute http(s) URL
+	kBoolOrNull
 )
 
 var (
@@ -173,7 +174,7 @@ var accountShape = map[string]jsonKind{
 	"display_name": kString, "note": kString,
 	"avatar": kURL, "avatar_static": kURL, "header": kURL, "header_static": kURL,
 	"locked": kBool, "fields": kArray, "emojis": kArray, "bot": kBool, "group": kBool,
-	"discoverable": kBool, "indexable": kBool, "hide_collections": kNull, "noindex": kBool,
+	"discoverable": kBool, "indexable": kBool, "hide_collections": kBoolOrNull, "noindex": kBool,
 	"created_at": kTime, "last_status_at": kDateOrNull,
 	"statuses_count": kNumber, "followers_count": kNumber, "following_count": kNumber, "roles": kArray,
 }
@@ -244,6 +245,9 @@ func checkShape(t testing.TB, what string, obj map[string]any, shape map[string]
 		case kDateOrNull:
 			s, _ := v.(string)
 			ok = v == nil || dateRE.MatchString(s)
+		case kBoolOrNull:
+			_, ok = v.(bool)
+			ok = ok || v == nil
 		case kURL:
 			s, _ := v.(string)
 			u, err := url.Parse(s)

@@ -54,7 +54,7 @@ func (s *Server) account(a *roundtable.Account) accountJSON {
 		Locked: a.Locked, Fields: []any{}, Emojis: []any{}, Bot: a.Bot, Group: a.Group(), Discoverable: a.Discoverable,
 		Indexable: a.Discoverable, CreatedAt: apiTime(created), LastStatusAt: last,
 		StatusesCount: a.StatusesCount, FollowersCount: a.FollowersCount, FollowingCount: a.FollowingCount,
-		Roles: []any{},
+		Roles: []any{}, HideCollection: hideCollections(a),
 	}
 }
 
@@ -92,6 +92,7 @@ type sourceJSON struct {
 	Note                string  `json:"note"`
 	Fields              []any   `json:"fields"`
 	FollowRequestsCount int     `json:"follow_requests_count"`
+	QuotePolicy         string  `json:"quote_policy"`
 }
 
 type roleJSON struct {
@@ -123,7 +124,8 @@ func (s *Server) credentialAccount(ctx context.Context, m *roundtable.Member) (c
 	return credentialAccountJSON{
 		accountJSON: s.account(&m.Account),
 		Source: sourceJSON{Privacy: m.DefaultVisibility, Sensitive: m.DefaultSensitive, Language: m.DefaultLanguage,
-			Note: m.NoteSource, Fields: []any{}, FollowRequestsCount: len(reqs)},
+			Note: m.NoteSource, Fields: []any{}, FollowRequestsCount: len(reqs),
+			QuotePolicy: quotePolicy(m)},
 		Role: role,
 	}, nil
 }

@@ -237,7 +237,8 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "profile", map[string]any{"Account": s.pageAccount(a), "Statuses": s.pageStatuses(sts)})
+	s.render(w, r, http.StatusOK, "profile", map[string]any{"Account": s.pageAccount(a), "Statuses": s.pageStatuses(sts),
+		"ShowCollections": roundtable.CollectionsVisible(a, viewer)})
 }
 
 func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {

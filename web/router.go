@@ -60,6 +60,7 @@ func (s *Server) routes() chi.Router {
 			s.roundtableRoutes(r)
 			s.advisoryRoutes(r)
 			s.moderationRoutes(r)
+			s.membersToolsRoutes(r)
 		})
 	})
 
@@ -83,6 +84,7 @@ func (s *Server) routes() chi.Router {
 		r.Post("/admin/registrations/{id}/approve", s.approveMember)
 		s.moderationPages(r)
 		s.warningPageRoutes(r)
+		s.membersToolsPages(r)
 	})
 	if s.cfg.Mount != nil {
 		s.cfg.Mount(r)

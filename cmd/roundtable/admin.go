@@ -15,8 +15,9 @@ const adminUsage = `Usage: roundtable admin account create --username NAME --ema
        roundtable admin account token --username NAME [--scopes "read write follow"]
        roundtable admin consultation create --slug SLUG --title TITLE [--prompt TEXT] [--moderator NAME] [--participation open|approval|members] [--attribution named|chatham]
        roundtable admin consultation set SLUG [--phase draft|open|synthesis|closed] [--participation …] [--title …] [--prompt …] [--moderator NAME]
-       roundtable admin domain set DOMAIN --policy block|limit|default|trust [--reason TEXT]
+       roundtable admin domain set DOMAIN --policy block|limit|default|trust [--reason TEXT] [--private-reason TEXT]
        roundtable admin domain list
+       roundtable admin federation mode open|allowlist
        roundtable admin norm add --text TEXT [--hint HINT]
        roundtable admin norm list
        roundtable admin norm remove ID
@@ -42,6 +43,8 @@ func admin(ctx context.Context, args []string, e env) error {
 		return domainSet(ctx, args[2:], e)
 	case "domain list":
 		return domainList(ctx, args[2:], e)
+	case "federation mode":
+		return federationMode(ctx, args[2:], e)
 	case "norm add":
 		return normAdd(ctx, args[2:], e)
 	case "norm list":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strings"
 
@@ -103,13 +104,20 @@ func domainSet(ctx context.Context, args []string, e env) error {
 		return &usageError{msg: "admin domain set needs the DOMAIN first", usage: adminUsage}
 	}
 	domain := args[0]
-	fs := newFlagSet("admin domain set", "admin domain set DOMAIN --policy block|limit|default|trust [--reason TEXT] [FLAGS]", e.stderr)
+	fs := newFlagSet("admin domain set", "admin domain set DOMAIN --policy block|limit|default|trust [--reason TEXT] [--private-reason TEXT] [FLAGS]", e.stderr)
 	policy := fs.String("policy", "", "block, limit, default or trust")
-	reason := fs.String("reason", "", "why, for the record")
+	reason := fs.String("reason", "", "why, in public: the published list of limited and blocked domains shows it")
+	privateReason := fs.String("private-reason", "", "why, for this instance's admins only (kept as it was when not given)")
 	cf := addConfigFlags(fs)
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
+	change := roundtable.PolicyChange{Domain: domain, Reason: *reason}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "private-reason" {
+			change.PrivateReason = privateReason
+		}
+	})
 	p, err := roundtable.ParsePolicy(*policy)
 	if err != nil {
 		return &usageError{msg: "--policy must be block, limit, default or trust", usage: adminUsage}
@@ -119,10 +127,12 @@ func domainSet(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer closeStore()
-	return userError(store.SetDomainPolicy(ctx, domain, p, *reason))
+	change.Policy = p
+	return userError(store.ChangeDomainPolicy(ctx, nil, change))
 }
 
-// domainList prints the policies, one per line: domain, policy, reason.
+// domainList prints the policies, one per line: domain, policy, public
+// reason, private reason.
 func domainList(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("admin domain list", "admin domain list [FLAGS]", e.stderr)
 	cf := addConfigFlags(fs)
@@ -139,9 +149,33 @@ func domainList(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	for _, p := range ps {
-		fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", p.Domain, p.Policy, p.Reason)
+		fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", p.Domain, p.Policy, oneLine(p.Reason), oneLine(p.PrivateReason))
 	}
 	return nil
+}
+
+// federationMode sets with whom this instance federates: every peer not
+// blocked (open), or only trusted peers (allowlist).
+func federationMode(ctx context.Context, args []string, e env) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return &usageError{msg: "admin federation mode needs open or allowlist", usage: adminUsage}
+	}
+	mode, err := roundtable.ParseFederationMode(args[0])
+	if err != nil {
+		return &usageError{msg: "the mode must be open or allowlist", usage: adminUsage}
+	}
+	fs := newFlagSet("admin federation mode", "admin federation mode open|allowlist [FLAGS]", e.stderr)
+	cf := addConfigFlags(fs)
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	store, closeStore, err := openStore(ctx, cf, e)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	_, err = store.ChangeInstanceSettings(ctx, nil, roundtable.SettingsChange{FederationMode: &mode})
+	return userError(err)
 }
 
 // notFoundOr says what was not found, or passes other errors on as user
