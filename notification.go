@@ -24,11 +24,14 @@ const (
 	// NotifySevered tells a member that follows were cut because the
 	// instance blocked another (Reason says which, and how many).
 	NotifySevered = "severed_relationships"
+	// NotifyHeld tells a member that a consultation here holds their
+	// contribution until a facilitator approves it (Reason says so).
+	NotifyHeld = "contribution_held"
 )
 
 // NotificationTypes lists every type a notification may have.
 var NotificationTypes = []string{NotifyMention, NotifyStatus, NotifyReblog, NotifyFollow, NotifyFollowRequest,
-	NotifyFavourite, NotifyPoll, NotifyUpdate, NotifyRefused, NotifySevered}
+	NotifyFavourite, NotifyPoll, NotifyUpdate, NotifyRefused, NotifySevered, NotifyHeld}
 
 // Notification tells a member that someone did something that concerns it.
 type Notification struct {

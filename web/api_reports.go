@@ -132,6 +132,7 @@ type logEntryJSON struct {
 	Consultation *string `json:"consultation_id"`
 	Target       string  `json:"target"`
 	Reason       string  `json:"reason"`
+	Norm         *int    `json:"norm"`
 	CreatedAt    string  `json:"created_at"`
 }
 
@@ -150,7 +151,7 @@ func (s *Server) moderationLog(w http.ResponseWriter, r *http.Request) {
 	out := make([]logEntryJSON, len(entries))
 	for i, e := range entries {
 		out[i] = logEntryJSON{ID: e.ID, Action: e.Action, Role: e.ActorRole, ActorID: e.ActorID, Consultation: e.ConsultationID,
-			Target: e.TargetURI, Reason: e.Reason, CreatedAt: apiTime(e.CreatedAt)}
+			Target: e.TargetURI, Reason: e.Reason, Norm: e.Norm, CreatedAt: apiTime(e.CreatedAt)}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

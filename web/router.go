@@ -58,6 +58,7 @@ func (s *Server) routes() chi.Router {
 			})
 			s.apiRoutes(r)
 			s.roundtableRoutes(r)
+			s.moderationActionRoutes(r)
 		})
 	})
 
