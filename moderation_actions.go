@@ -233,7 +233,12 @@ func (s *Store) setForcedWarning(ctx context.Context, m *Member, statusID string
 		case warning != nil && st.ForcedCW != nil && *st.ForcedCW == *warning:
 			return &ConflictError{Message: "This contribution is already hidden behind that content warning."}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE statuses SET forced_cw = $2 WHERE id = $1`, st.ID, warning); err != nil {
+		// A local contribution counts as edited (as Mastodon does when a
+		// moderator marks one sensitive): other servers apply an Update,
+		// and what they fetch, only when it is newer than what they hold.
+		if _, err := tx.Exec(ctx, `UPDATE statuses SET forced_cw = $2,
+			edited_at = CASE WHEN local AND held_at IS NULL THEN $3 ELSE edited_at END WHERE id = $1`,
+			st.ID, warning, s.Now()); err != nil {
 			return err
 		}
 		if err := s.logReasoned(ctx, tx, &m.ID, role, action, consultationRef(c), deref(st.URI), r); err != nil {
@@ -247,9 +252,6 @@ func (s *Store) setForcedWarning(ctx context.Context, m *Member, statusID string
 		if err != nil {
 			return err
 		}
-		// Other servers apply an Update that is newer than what they hold.
-		at := s.Now()
-		now.EditedAt = &at
 		if err := s.publishStatus(ctx, tx, OutUpdate, now, nil); err != nil {
 			return err
 		}

@@ -172,15 +172,36 @@ func (s *Store) holdOnArrival(ctx context.Context, tx pgx.Tx, g *groupChoice, au
 	if err := s.logReasoned(ctx, tx, nil, "consultation", "hold", &g.id, deref(st.URI), ModerationReason{Reason: reason}); err != nil {
 		return false, err
 	}
-	if author.Local() {
-		now := s.Now()
-		told := fmt.Sprintf("Your contribution to %q awaits a facilitator's approval before others see it.", g.local.Title)
-		if _, err := tx.Exec(ctx, `INSERT INTO notifications (id, account_id, from_account_id, type, status_id, created_at, reason)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, NewID(now), author.ID, g.id, NotifyHeld, st.ID, now, told); err != nil {
-			return false, err
-		}
+	told := fmt.Sprintf("Your contribution to %q awaits a facilitator's approval before others see it.", g.local.Title)
+	if !author.Local() {
+		return true, s.tellRemoteAuthor(ctx, tx, g, author, told)
+	}
+	now := s.Now()
+	if _, err := tx.Exec(ctx, `INSERT INTO notifications (id, account_id, from_account_id, type, status_id, created_at, reason)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, NewID(now), author.ID, g.id, NotifyHeld, st.ID, now, told); err != nil {
+		return false, err
 	}
 	return true, nil
+}
+
+// tellRemoteAuthor tells the author of a held contribution on another
+// server that it waits: a direct message from the consultation, which any
+// server shows.
+func (s *Store) tellRemoteAuthor(ctx context.Context, tx pgx.Tx, g *groupChoice, author *Account, message string) error {
+	if s.publisher == nil {
+		return nil // nothing leaves this instance
+	}
+	text := "@" + author.Username + "@" + deref(author.Domain) + " " + message
+	linker, err := s.linkerFor(ctx, text)
+	if err != nil {
+		return err
+	}
+	r := RenderPlain(text, linker)
+	now := s.Now()
+	st := &Status{ID: NewID(now), AccountID: g.id, Visibility: Direct, ContentType: ContentPlain, Source: text,
+		Content: r.HTML, Local: true, CreatedAt: now}
+	st.ThreadID = st.ID
+	return s.insertStatus(ctx, tx, st, r)
 }
 
 func nullableJSON(raw []byte) any {

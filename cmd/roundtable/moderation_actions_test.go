@@ -27,10 +27,12 @@ func (p *peer) deliveriesTo(host, needle string) int {
 }
 
 // TestLimitedPeerContributionHeld: A sets B's domain to `limit`. A member
-// of B contributes to A's consultation: A holds it for review and does not
-// announce it, so C (whose member joined the consultation) does not get it,
-// while a contribution after it reaches C. When A's facilitator releases
-// it, it reaches C; A's log shows the hold and the release.
+// of B contributes to A's consultation: A holds it for review, tells its
+// author, and does not announce it, so C (whose member joined the
+// consultation) does not get it, while a contribution after it reaches C.
+// When A's facilitator releases it, it reaches C. A content warning A
+// forces on its own member's contribution reaches C's copy. A's log shows
+// each action.
 func TestLimitedPeerContributionHeld(t *testing.T) {
 	t.Parallel()
 	a, b, c := startPeer(t, 90), startPeer(t, 91), startPeer(t, 92)
@@ -66,9 +68,22 @@ func TestLimitedPeerContributionHeld(t *testing.T) {
 		t.Errorf("A queued %d deliveries of the held contribution to C", n)
 	}
 
+	// Its author is told, by a direct message from the consultation.
+	eventually(t, 20*time.Second, "B's member told the contribution waits", func() bool {
+		var notes []map[string]any
+		b.api("GET", "/api/v1/notifications?types[]=mention", bob, nil, &notes)
+		for _, n := range notes {
+			if st, ok := n["status"].(map[string]any); ok && strings.Contains(plain(st["content"]), "awaits a facilitator") &&
+				st["visibility"] == "direct" {
+				return true
+			}
+		}
+		return false
+	})
+
 	// A contribution after it reaches C; the held one has not.
-	a.post(facilitator, map[string]any{"status": handle + " Agenda\nThe square is redesigned in May."})
-	c.findOn(carol, "redesigned in May")
+	agenda := a.post(facilitator, map[string]any{"status": handle + " Agenda\nThe square is redesigned in May."})
+	agendaOnC := c.findOn(carol, "redesigned in May")
 	for _, st := range c.timeline(carol, "/api/v1/timelines/home?limit=40") {
 		if strings.Contains(plain(st["content"]), "trees for shade") {
 			t.Fatal("C has the contribution A holds")
@@ -88,13 +103,25 @@ func TestLimitedPeerContributionHeld(t *testing.T) {
 		t.Errorf("A queued %d deliveries of the released contribution to C, want 1", n)
 	}
 
+	// A hides its own member's contribution behind a content warning:
+	// C's copy gets it.
+	if code := a.api("POST", "/api/roundtable/v1/moderation/contributions/"+agenda["id"].(string)+"/hide", facilitator,
+		map[string]any{"reason": "Plans not final", "spoiler_text": "Draft plans"}, nil); code != 200 {
+		t.Fatalf("hide: %d", code)
+	}
+	eventually(t, 20*time.Second, "the content warning on C", func() bool {
+		var st map[string]any
+		c.api("GET", "/api/v1/statuses/"+agendaOnC, carol, nil, &st)
+		return st["spoiler_text"] == "Draft plans" && st["sensitive"] == true
+	})
+
 	var log []map[string]any
 	a.api("GET", "/api/roundtable/v1/moderation/log", facilitator, nil, &log)
 	var got []string
 	for _, e := range log {
 		got = append(got, e["action"].(string)+":"+e["role"].(string))
 	}
-	if strings.Join(got, " ") != "release:facilitator hold:consultation" {
+	if strings.Join(got, " ") != "hide:facilitator release:facilitator hold:consultation" {
 		t.Errorf("A's moderation log: %v", got)
 	}
 }
