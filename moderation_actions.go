@@ -125,7 +125,7 @@ func (s *Store) HoldContribution(ctx context.Context, m *Member, statusID string
 	if err != nil {
 		return nil, fmt.Errorf("hold %s: %w", statusID, err)
 	}
-	return s.Status(ctx, statusID, m.ID)
+	return s.statusForModerator(ctx, m, statusID)
 }
 
 // ReleaseContribution approves a held contribution: everyone who may see it
@@ -159,7 +159,7 @@ func (s *Store) ReleaseContribution(ctx context.Context, m *Member, statusID str
 	if err != nil {
 		return nil, fmt.Errorf("release %s: %w", statusID, err)
 	}
-	return s.Status(ctx, statusID, m.ID)
+	return s.statusForModerator(ctx, m, statusID)
 }
 
 // deliverReleased sends a released contribution where it would have gone
@@ -264,7 +264,7 @@ func (s *Store) setForcedWarning(ctx context.Context, m *Member, statusID string
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", action, statusID, err)
 	}
-	return s.Status(ctx, statusID, m.ID)
+	return s.statusForModerator(ctx, m, statusID)
 }
 
 // moderatedForEdit prepares an author's edit of st for delivery: a
@@ -286,6 +286,20 @@ func (s *Store) moderatedForEdit(ctx context.Context, tx pgx.Tx, st *Status) (he
 func (s *Store) ownWarning(ctx context.Context, statusID string) (warning string, sensitive bool, err error) {
 	err = s.pool.QueryRow(ctx, `SELECT spoiler_text, sensitive FROM statuses WHERE id = $1`, statusID).Scan(&warning, &sensitive)
 	return warning, sensitive, err
+}
+
+// statusForModerator returns a status m has just acted on, as the queue
+// shows it: whoever else may see it.
+func (s *Store) statusForModerator(ctx context.Context, m *Member, id string) (*Status, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT `+statusColumns+` FROM statuses s WHERE s.id = $1`, id)
+	st, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Status])
+	if err != nil {
+		return nil, notFound(err, "contribution "+id)
+	}
+	if err := s.hydrate(ctx, m.ID, []*Status{st}); err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // HeldContributions returns the contributions held for review that m

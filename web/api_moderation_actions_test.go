@@ -357,3 +357,38 @@ func TestPremoderation(t *testing.T) {
 		"status_ids": []string{open}, "comment": "Off topic"}), 200)
 	wantStatus(t, in.get("/api/v1/statuses/"+open, other), 404)
 }
+
+// TestPremoderationChathamHouse: in a Chatham House consultation, a held
+// contribution is not republished under the consultation's name until it
+// is released.
+func TestPremoderationChathamHouse(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	ctx := context.Background()
+	_, facilitator := in.staff("fay", roundtable.RoleMember)
+	_, newcomer := in.member("nia")
+	c, err := in.Store.CreateConsultation(ctx, roundtable.NewConsultation{Slug: "quiet", Title: "Quiet", Facilitators: []string{"fay"},
+		Attribution: roundtable.AttributionChatham})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, in.do("PATCH", modAPI+"/consultations/quiet", facilitator, map[string]any{"premoderation": true}, ""), 200)
+	r := in.postJSON("/api/v1/statuses", newcomer, map[string]any{"status": "@quiet Night\nThe street lights go out at ten."})
+	wantStatus(t, r, 200)
+	id := r.Object(t)["id"].(string)
+	threads := func() []string {
+		var texts []string
+		for _, st := range in.get("/api/v1/accounts/"+c.AccountID+"/statuses", "").List(t) {
+			texts = append(texts, st["content"].(string)+" by "+st["account"].(map[string]any)["username"].(string))
+		}
+		return texts
+	}
+	if got := threads(); len(got) != 0 {
+		t.Fatalf("the consultation shows a held contribution: %v", got)
+	}
+	wantStatus(t, in.postJSON(modAPI+"/contributions/"+id+"/release", facilitator, map[string]any{"reason": "Fine"}), 200)
+	got := threads()
+	if len(got) != 1 || !strings.Contains(got[0], "street lights go out") || !strings.HasSuffix(got[0], " by quiet") {
+		t.Errorf("after release, the consultation shows %v", got)
+	}
+}
