@@ -25,7 +25,7 @@ type ModerationReason struct {
 	Norm   int
 }
 
-// check validates a reason and its cited norm.
+// checkReason validates a reason and its cited norm.
 func (s *Store) checkReason(ctx context.Context, r *ModerationReason) error {
 	r.Reason = strings.TrimSpace(r.Reason)
 	if r.Reason == "" || utf8.RuneCountInString(r.Reason) > 1000 {
