@@ -17,7 +17,7 @@ func (s *Store) Directory(ctx context.Context, limit int) ([]*Account, error) {
 		LEFT JOIN consultations c ON c.account_id = a.id
 		LEFT JOIN peers p ON p.domain = a.domain
 		WHERE a.actor_type = 'Group' AND (a.domain IS NOT NULL OR c.phase <> 'draft')
-			AND coalesce(p.policy, 'default') <> 'block'
+			AND coalesce(p.policy, 'default') NOT IN ('block', 'limit') AND a.limited_at IS NULL
 		ORDER BY a.domain NULLS FIRST, lower(a.display_name) LIMIT $1`, limit)
 	accounts, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[Account])
 	if err != nil {

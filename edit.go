@@ -27,7 +27,11 @@ func (s *Store) EditStatus(ctx context.Context, m *Member, id string, e StatusEd
 	if st.AccountID != m.ID || !st.Local {
 		return nil, fmt.Errorf("edit status %s of another account: %w", id, ErrForbidden)
 	}
-	text, spoiler := st.Source, st.SpoilerText
+	text := st.Source
+	spoiler, ownSensitive, err := s.ownWarning(ctx, st.ID)
+	if err != nil {
+		return nil, fmt.Errorf("edit status %s: %w", id, err)
+	}
 	if e.Text != nil {
 		text = *e.Text
 	}
@@ -43,7 +47,7 @@ func (s *Store) EditStatus(ctx context.Context, m *Member, id string, e StatusEd
 	if n := utf8.RuneCountInString(text) + utf8.RuneCountInString(spoiler); n > s.limit.MaxCharacters {
 		return nil, Invalid("status", "is too long (%d characters; the limit is %d)", n, s.limit.MaxCharacters)
 	}
-	sensitive := st.Sensitive
+	sensitive := ownSensitive
 	if e.Sensitive != nil {
 		sensitive = *e.Sensitive
 	}
@@ -100,6 +104,9 @@ func (s *Store) EditStatus(ctx context.Context, m *Member, id string, e StatusEd
 		}
 		updated := *st
 		updated.Content, updated.SpoilerText, updated.Sensitive, updated.Language, updated.EditedAt = r.HTML, spoiler, sensitive, lang, &now
+		if held, err := s.moderatedForEdit(ctx, tx, &updated); err != nil || held {
+			return err
+		}
 		if err := s.publishStatus(ctx, tx, OutUpdate, &updated, nil); err != nil {
 			return err
 		}

@@ -234,6 +234,10 @@ func (s *Store) announceChange(ctx context.Context, tx pgx.Tx, st *Status, obj *
 	if err != nil {
 		return err
 	}
+	var held bool
+	if err := tx.QueryRow(ctx, `SELECT held_at IS NOT NULL FROM statuses WHERE id = $1`, st.ID).Scan(&held); err == nil && held {
+		return nil // announced as it is once released
+	}
 	inboxes, err := s.groupInboxes(ctx, tx, c.AccountID)
 	if err != nil || len(inboxes) == 0 {
 		return err

@@ -22,6 +22,7 @@ type LogEntry struct {
 	ConsultationID *string   `db:"consultation_id"`
 	TargetURI      string    `db:"target_uri"`
 	Reason         string    `db:"reason"`
+	Norm           *int      `db:"norm"` // the number of the instance norm cited, if any
 	CreatedAt      time.Time `db:"created_at"`
 	BasedOn        []string  `db:"based_on"` // the advisories the action relied on
 }
@@ -42,7 +43,7 @@ func (s *Store) ModerationLog(ctx context.Context, m *Member, limit int) ([]LogE
 	if limit <= 0 || limit > 200 {
 		limit = 100
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT id, actor_id, actor_role, action, consultation_id, target_uri, reason, created_at, based_on
+	rows, _ := s.pool.Query(ctx, `SELECT id, actor_id, actor_role, action, consultation_id, target_uri, reason, norm, created_at, based_on
 		FROM moderation_log ORDER BY created_at DESC LIMIT $1`, limit)
 	entries, err := pgx.CollectRows(rows, pgx.RowToStructByName[LogEntry])
 	if err != nil {

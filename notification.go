@@ -35,12 +35,15 @@ const (
 	// NotifyBanned tells a member that a consultation banned them; the
 	// notification is from its Group and Reason says why.
 	NotifyBanned = "consultation_ban"
+	// NotifyHeld tells a member that a consultation here holds their
+	// contribution until a facilitator approves it (Reason says so).
+	NotifyHeld = "contribution_held"
 )
 
 // NotificationTypes lists every type a notification may have.
 var NotificationTypes = []string{NotifyMention, NotifyStatus, NotifyReblog, NotifyFollow, NotifyFollowRequest,
 	NotifyFavourite, NotifyPoll, NotifyUpdate, NotifyRefused, NotifySevered, NotifyWarning, NotifyAppeal,
-	NotifyReportResolved, NotifyBanned}
+	NotifyReportResolved, NotifyBanned, NotifyHeld}
 
 // Notification tells a member that someone did something that concerns it.
 type Notification struct {

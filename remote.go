@@ -102,7 +102,7 @@ func (s *Store) StatusByURI(ctx context.Context, uri, viewerID string) (*Status,
 // StatusObjectByURI returns the ActivityPub view of a local status, with
 // the ids of the actors allowed to see it when it is not public.
 func (s *Store) StatusObjectByURI(ctx context.Context, uri string) (*StatusObject, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT `+statusColumns+` FROM statuses s WHERE s.uri = $1 AND s.local AND s.hidden_at IS NULL`, uri)
+	rows, _ := s.pool.Query(ctx, `SELECT `+statusColumns+` FROM statuses s WHERE s.uri = $1 AND s.local AND s.hidden_at IS NULL AND s.held_at IS NULL`, uri)
 	st, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Status])
 	if err != nil {
 		return nil, notFound(err, "status "+uri)
@@ -117,7 +117,7 @@ func (s *Store) MayFetch(ctx context.Context, uri, actorURI string) (bool, error
 	var ok bool
 	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM statuses s
 		LEFT JOIN accounts v ON v.uri = $2
-		WHERE s.uri = $1 AND (s.visibility IN ('public', 'unlisted') OR s.account_id = v.id
+		WHERE s.uri = $1 AND (s.held_at IS NULL OR s.account_id = v.id) AND (s.visibility IN ('public', 'unlisted') OR s.account_id = v.id
 			OR EXISTS (SELECT 1 FROM status_mentions m WHERE m.status_id = s.id AND m.account_id = v.id)
 			OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f
 				WHERE f.account_id = v.id AND f.target_account_id = s.account_id AND f.accepted))))`, uri, actorURI).Scan(&ok)
@@ -603,17 +603,27 @@ func (s *Store) remoteContribution(ctx context.Context, tx pgx.Tx, author *Accou
 	if err := s.forward(ctx, tx, group, st, rs); err != nil {
 		return err
 	}
+	held, err := s.holdOnArrival(ctx, tx, group, author, st, rs.RawActivity)
+	if err != nil {
+		return err
+	}
 	if chatham, err := s.groupChatham(ctx, tx, group); err != nil {
 		return err
 	} else if chatham && group.local != nil {
 		if err := keepForGroup(ctx, tx, st, group.id); err != nil {
 			return err
 		}
+		if held {
+			return nil // the consultation republishes it once released
+		}
 		cp, err := s.chathamCopy(ctx, tx, group, st)
 		if err != nil {
 			return err
 		}
 		return s.announce(ctx, tx, group, cp, nil)
+	}
+	if held {
+		return nil // the consultation announces it once released
 	}
 	return s.announce(ctx, tx, group, st, rs.RawActivity)
 }

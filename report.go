@@ -15,9 +15,6 @@ import (
 // report one contribution, it is held back (seen by its author only) until
 // a moderator decides.
 
-// AutoHideReports is how many distinct reporters hold a contribution back.
-const AutoHideReports = 3
-
 // Report categories, as the client API has them.
 var reportCategories = []string{"spam", "legal", "violation", "other"}
 
@@ -96,6 +93,10 @@ func (s *Store) CreateReport(ctx context.Context, m *Member, nr NewReport) (*Rep
 		}
 	}
 	statusIDs, ruleIDs := nonNilList(nr.StatusIDs), nonNilList(nr.RuleIDs)
+	threshold, err := s.autoHideThreshold(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := s.Now()
 	id := NewID(now)
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
@@ -108,7 +109,7 @@ func (s *Store) CreateReport(ctx context.Context, m *Member, nr NewReport) (*Rep
 		// moderator decides.
 		if _, err := tx.Exec(ctx, `UPDATE statuses s SET hidden_at = $2 WHERE s.id = ANY($1) AND s.hidden_at IS NULL
 			AND (SELECT count(DISTINCT r.reporter_id) FROM reports r
-				WHERE r.resolved_at IS NULL AND s.id = ANY(r.status_ids)) >= $3`, statusIDs, now, AutoHideReports); err != nil {
+				WHERE r.resolved_at IS NULL AND s.id = ANY(r.status_ids)) >= $3`, statusIDs, now, threshold); err != nil {
 			return err
 		}
 		if nr.Forward && !target.Local() {

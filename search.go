@@ -70,8 +70,9 @@ func (s *Store) Search(ctx context.Context, q, viewerID string, resolve bool, li
 	name := strings.TrimPrefix(q, "@")
 	rows, _ := s.pool.Query(ctx, `SELECT `+accountColumns+` FROM accounts a
 		WHERE (lower(a.username) LIKE lower($1) || '%' ESCAPE '\' OR lower(a.display_name) LIKE '%' || lower($1) || '%' ESCAPE '\')
-		AND a.actor_type <> 'Application'
-		ORDER BY a.domain NULLS FIRST, lower(a.username) = lower($1) DESC, a.username LIMIT $2`, escapeLike(name), limit)
+		AND a.actor_type <> 'Application' AND (NOT `+limitedAccount+` OR EXISTS (SELECT 1 FROM follows lf
+			WHERE lf.account_id = $3 AND lf.target_account_id = a.id AND lf.accepted))
+		ORDER BY a.domain NULLS FIRST, lower(a.username) = lower($1) DESC, a.username LIMIT $2`, escapeLike(name), limit, nullable(viewerID))
 	accounts, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[Account])
 	if err != nil {
 		return nil, fmt.Errorf("search accounts: %w", err)

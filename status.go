@@ -63,7 +63,7 @@ type AppInfo struct {
 }
 
 const statusColumns = `s.id, s.account_id, s.in_reply_to_id, s.in_reply_to_account_id, s.thread_id, s.visibility,
-	s.sensitive, s.spoiler_text, s.language, s.content_type, s.source, s.content, s.app_id, s.local,
+	(s.sensitive OR s.forced_cw IS NOT NULL) AS sensitive, coalesce(s.forced_cw, s.spoiler_text) AS spoiler_text, s.language, s.content_type, s.source, s.content, s.app_id, s.local,
 	s.replies_count, s.favourites_count, s.reblogs_count, s.created_at, s.edited_at, s.uri, s.url, s.in_reply_to_uri,
 	s.group_id, s.title, s.locked, s.reply_policy`
 
@@ -301,6 +301,10 @@ func (s *Store) insertStatus(ctx context.Context, tx pgx.Tx, st *Status, r Rende
 	if err := s.setContext(ctx, tx, st, group); err != nil {
 		return err
 	}
+	held, err := s.holdOnArrival(ctx, tx, group, author, st, nil)
+	if err != nil {
+		return err
+	}
 	if st.InReplyToAccountID != nil {
 		// Whoever is answered can always see the answer.
 		mentioned[*st.InReplyToAccountID] = true
@@ -309,7 +313,7 @@ func (s *Store) insertStatus(ctx context.Context, tx pgx.Tx, st *Status, r Rende
 		if _, err := tx.Exec(ctx, `INSERT INTO status_mentions (status_id, account_id) VALUES ($1, $2)`, st.ID, id); err != nil {
 			return fmt.Errorf("insert mention: %w", err)
 		}
-		if id != st.AccountID {
+		if id != st.AccountID && !held {
 			if err := s.notify(ctx, tx, id, st.AccountID, NotifyMention, &st.ID); err != nil {
 				return err
 			}
@@ -333,6 +337,12 @@ func (s *Store) insertStatus(ctx context.Context, tx pgx.Tx, st *Status, r Rende
 	chatham, err := s.groupChatham(ctx, tx, group)
 	if err != nil {
 		return err
+	}
+	if held && chatham {
+		return keepForGroup(ctx, tx, st, group.id)
+	}
+	if held {
+		return nil // it goes out once released
 	}
 	if !chatham {
 		if err := s.publishStatus(ctx, tx, OutCreate, st, nil); err != nil {

@@ -207,7 +207,7 @@ func (s *Store) Featured(ctx context.Context, accountID string) ([]*StatusObject
 			WHERE c.account_id = $1
 		UNION ALL
 		SELECT s.*, 1, s.pinned_at FROM statuses s WHERE s.group_id = $1 AND s.pinned_at IS NOT NULL) s
-		WHERE s.visibility IN ('public', 'unlisted') ORDER BY s.rank, s.at DESC LIMIT 50`, accountID)
+		WHERE s.visibility IN ('public', 'unlisted') AND s.held_at IS NULL ORDER BY s.rank, s.at DESC LIMIT 50`, accountID)
 	sts, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[Status])
 	if err != nil {
 		return nil, fmt.Errorf("featured by %s: %w", accountID, err)

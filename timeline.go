@@ -37,7 +37,7 @@ func (s *Store) PublicTimeline(ctx context.Context, viewerID string, f PublicTim
 		cond = " AND NOT s.local"
 	}
 	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
-		WHERE s.visibility = 'public' AND s.hidden_at IS NULL`+cond+where+order, args...)
+		WHERE s.visibility = 'public' AND `+listed+cond+where+order, args...)
 }
 
 // TagTimeline returns public statuses with hashtag name, newest first.
@@ -46,7 +46,7 @@ func (s *Store) TagTimeline(ctx context.Context, viewerID, name string, local bo
 	where, order, args := p.sql("s.id", 3)
 	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
 		JOIN status_tags t ON t.status_id = s.id AND lower(t.name) = lower($1)
-		WHERE s.visibility = 'public' AND s.hidden_at IS NULL AND ($2 = false OR s.local)`+where+order,
+		WHERE s.visibility = 'public' AND `+listed+` AND ($2 = false OR s.local)`+where+order,
 		append([]any{name, local}, args...)...)
 }
 

@@ -26,14 +26,40 @@ var languageRE = regexp.MustCompile(`^[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$`)
 
 // visibleTo is the SQL condition under which status s is visible to the
 // account whose id is the parameter $n (NULL for anonymous readers). A
-// contribution held back for review is visible to its author only; a
-// suspended account's, to nobody.
+// contribution held back after reports is visible to its author only; one
+// held for review, to its author and those who moderate it; a limited
+// account's, to its followers and those who moderate it; a suspended
+// account's, to nobody.
 func visibleTo(n string) string {
 	return `((s.hidden_at IS NULL OR s.account_id = ` + n + `)
 		AND NOT EXISTS (SELECT 1 FROM accounts sa WHERE sa.id = s.account_id AND sa.suspended_at IS NOT NULL)
+		AND (s.held_at IS NULL OR s.account_id = ` + n + ` OR ` + moderates(n) + `)
+		AND (NOT ` + authorLimited + ` OR s.account_id = ` + n + ` OR ` + moderates(n) + `
+			OR EXISTS (SELECT 1 FROM follows lf WHERE lf.account_id = ` + n + ` AND lf.target_account_id = s.account_id AND lf.accepted))
 		AND (s.visibility IN ('public', 'unlisted')
 		OR s.account_id = ` + n + `
 		OR EXISTS (SELECT 1 FROM status_mentions vm WHERE vm.status_id = s.id AND vm.account_id = ` + n + `)
 		OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows vf
 			WHERE vf.account_id = ` + n + ` AND vf.target_account_id = s.account_id AND vf.accepted))))`
 }
+
+// moderates is the SQL condition under which the account $n moderates
+// status s: an instance moderator or admin, or a facilitator of the
+// consultation s belongs to.
+func moderates(n string) string {
+	return `(EXISTS (SELECT 1 FROM members hm WHERE hm.account_id = ` + n + ` AND hm.role IN ('moderator', 'admin'))
+		OR EXISTS (SELECT 1 FROM facilitators hf WHERE hf.account_id = ` + n + ` AND hf.consultation_id = s.group_id))`
+}
+
+// authorLimited is the SQL condition under which the author of status s is
+// limited: the account itself, or every account of its domain.
+const authorLimited = `EXISTS (SELECT 1 FROM accounts la LEFT JOIN peers lp ON lp.domain = lower(la.domain)
+	WHERE la.id = s.account_id AND (la.limited_at IS NOT NULL OR lp.policy = 'limit'))`
+
+// limitedAccount is the SQL condition under which account a is limited.
+const limitedAccount = `(a.limited_at IS NOT NULL OR EXISTS (SELECT 1 FROM peers lp WHERE lp.domain = lower(a.domain) AND lp.policy = 'limit'))`
+
+// listed is the SQL condition under which status s may be listed where
+// anyone looks (public and tag timelines): not held back, not held for
+// review, and not by a limited account.
+const listed = `s.hidden_at IS NULL AND s.held_at IS NULL AND NOT ` + authorLimited

@@ -137,60 +137,6 @@ func (s *Server) deletePeerPolicy(w http.ResponseWriter, r *http.Request) {
 
 // moderationSettingsJSON are the instance's federation and publication
 // choices.
-type moderationSettingsJSON struct {
-	FederationMode      string `json:"federation_mode"`
-	PublishDomainBlocks bool   `json:"publish_domain_blocks"`
-	PublicModerationLog bool   `json:"public_moderation_log"`
-}
-
-func (s *Server) getModerationSettings(w http.ResponseWriter, r *http.Request) {
-	m, err := member(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	set, err := s.store.InstanceSettingsFor(r.Context(), m)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, moderationSettingsJSON{FederationMode: string(set.FederationMode),
-		PublishDomainBlocks: set.PublishDomainBlocks, PublicModerationLog: set.PublicModerationLog})
-}
-
-func (s *Server) putModerationSettings(w http.ResponseWriter, r *http.Request) {
-	m, p, ok := s.memberParams(w, r)
-	if !ok {
-		return
-	}
-	var c roundtable.SettingsChange
-	if p.has("federation_mode") {
-		v, err := p.str("federation_mode")
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		mode := roundtable.FederationMode(v)
-		c.FederationMode = &mode
-	}
-	var err error
-	if c.PublishDomainBlocks, err = p.boolean("publish_domain_blocks"); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if c.PublicModerationLog, err = p.boolean("public_moderation_log"); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	set, err := s.store.ChangeInstanceSettings(r.Context(), m, c)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, moderationSettingsJSON{FederationMode: string(set.FederationMode),
-		PublishDomainBlocks: set.PublishDomainBlocks, PublicModerationLog: set.PublicModerationLog})
-}
-
 // publicLogEntryJSON is one action of the public moderation log: never who
 // took it, only their role.
 type publicLogEntryJSON struct {

@@ -132,6 +132,7 @@ type logEntryJSON struct {
 	Consultation *string  `json:"consultation_id"`
 	Target       string   `json:"target"`
 	Reason       string   `json:"reason"`
+	Norm         *int     `json:"norm"`
 	CreatedAt    string   `json:"created_at"`
 	BasedOn      []string `json:"based_on"`
 	// ActorUsername names who acted, for moderators only.
@@ -160,7 +161,7 @@ func (s *Server) moderationLog(w http.ResponseWriter, r *http.Request) {
 	out := make([]logEntryJSON, len(entries))
 	for i, e := range entries {
 		out[i] = logEntryJSON{ID: e.ID, Action: e.Action, Role: e.ActorRole, ActorID: e.ActorID, Consultation: e.ConsultationID,
-			Target: e.TargetURI, Reason: e.Reason, CreatedAt: apiTime(e.CreatedAt), BasedOn: e.BasedOn}
+			Target: e.TargetURI, Reason: e.Reason, Norm: e.Norm, CreatedAt: apiTime(e.CreatedAt), BasedOn: e.BasedOn}
 		if e.ActorID != nil {
 			if name, ok := names[*e.ActorID]; ok {
 				out[i].ActorUsername = &name

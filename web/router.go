@@ -61,6 +61,7 @@ func (s *Server) routes() chi.Router {
 			s.advisoryRoutes(r)
 			s.moderationRoutes(r)
 			s.membersToolsRoutes(r)
+			s.moderationActionRoutes(r)
 		})
 	})
 

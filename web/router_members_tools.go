@@ -28,9 +28,6 @@ func (s *Server) membersToolsRoutes(r chi.Router) {
 	r.With(need("admin:read")).Get(peers+"/{domain}", s.getPeerPolicy)
 	r.With(need("admin:write")).Put(peers+"/{domain}", s.putPeerPolicy)
 	r.With(need("admin:write")).Delete(peers+"/{domain}", s.deletePeerPolicy)
-	r.With(need("admin:read")).Get("/roundtable/v1/moderation/settings", s.getModerationSettings)
-	r.With(need("admin:write")).Put("/roundtable/v1/moderation/settings", s.putModerationSettings)
-	r.With(need("admin:write")).Patch("/roundtable/v1/moderation/settings", s.putModerationSettings)
 	r.Get("/roundtable/v1/moderation/log/public", s.publicModerationLog)
 }
 
