@@ -576,8 +576,24 @@ func (s *Store) decide(ctx context.Context, tx pgx.Tx, by, ruleID *string, subje
 				return nil, err
 			}
 		}
-	} else if err := s.applyAccountAdvice(ctx, tx, by, subject, action, reason); err != nil {
-		return nil, err
+	} else {
+		var suspended, limited bool
+		err := tx.QueryRow(ctx, `SELECT suspended_at IS NOT NULL, limited_at IS NOT NULL FROM accounts
+			WHERE uri = $1 AND domain IS NOT NULL`, subject).Scan(&suspended, &limited)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+		case err != nil:
+			return nil, err
+		case suspended:
+			previous = string(AdviseBlock)
+		case limited:
+			previous = string(AdviseLimit)
+		default:
+			previous = string(PolicyDefault)
+		}
+		if err := s.applyAccountAdvice(ctx, tx, by, subject, action, reason); err != nil {
+			return nil, err
+		}
 	}
 	ids := make([]string, len(basis))
 	for i, a := range basis {
@@ -659,6 +675,14 @@ func (s *Store) ReviewDecision(ctx context.Context, m *Member, id string, revert
 			action = "decision_revert"
 			if d.SubjectKind == "domain" && d.Previous != "" && d.Action != string(AdviseNote) {
 				if err := s.setDomainPolicy(ctx, tx, d.Subject, Policy(d.Previous), reason, nil); err != nil {
+					return err
+				}
+			}
+			if d.SubjectKind == "account" && d.Previous != "" && d.Action != string(AdviseNote) {
+				if _, err := tx.Exec(ctx, `UPDATE accounts SET
+					suspended_at = CASE WHEN $2 = 'block' THEN suspended_at END,
+					limited_at = CASE WHEN $2 IN ('block', 'limit') THEN limited_at END
+					WHERE uri = $1 AND domain IS NOT NULL`, d.Subject, d.Previous); err != nil {
 					return err
 				}
 			}
@@ -1000,7 +1024,8 @@ func (s *Store) logActionBasedOn(ctx context.Context, tx pgx.Tx, actorID *string
 }
 
 // limitRemoteAccount limits a remote account on the strength of an
-// advisory.
+// advisory: seen by its followers only, its contributions held.
 func (s *Store) limitRemoteAccount(ctx context.Context, tx pgx.Tx, accountID string) error {
-	return Invalid("action", "accounts cannot be limited on this instance yet: accept as a note or block")
+	_, err := tx.Exec(ctx, `UPDATE accounts SET limited_at = coalesce(limited_at, $2) WHERE id = $1`, accountID, s.Now())
+	return err
 }
