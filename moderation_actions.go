@@ -18,34 +18,18 @@ import (
 // may take them all; a consultation's facilitators, those on its
 // contributions.
 
-// ModerationReason is why a moderator acts: a reason in words, and
-// optionally the number of the instance norm it cites (0 for none).
-type ModerationReason struct {
-	Reason string
-	Norm   int
-}
-
-// checkReason validates a reason and its cited norm.
-func (s *Store) checkReason(ctx context.Context, r *ModerationReason) error {
-	r.Reason = strings.TrimSpace(r.Reason)
-	if r.Reason == "" || utf8.RuneCountInString(r.Reason) > 1000 {
-		return Invalid("reason", "an action needs a reason of at most 1000 characters")
-	}
-	if r.Norm == 0 {
-		return nil
-	}
-	norms, err := s.Norms(ctx)
-	if err != nil {
+// checkReason validates a reason and its cited norm, as every moderation
+// action does (see groundsText).
+func (s *Store) checkReason(ctx context.Context, r *Grounds) error {
+	if _, err := s.groundsText(ctx, *r); err != nil {
 		return err
 	}
-	if r.Norm < 0 || r.Norm > len(norms) {
-		return Invalid("norm", "%d is not the number of one of the instance's norms", r.Norm)
-	}
+	r.Reason = strings.TrimSpace(r.Reason)
 	return nil
 }
 
 // logReasoned logs an action with the norm it cites.
-func (s *Store) logReasoned(ctx context.Context, tx pgx.Tx, actorID *string, role, action string, consultationID *string, target string, r ModerationReason) error {
+func (s *Store) logReasoned(ctx context.Context, tx pgx.Tx, actorID *string, role, action string, consultationID *string, target string, r Grounds) error {
 	var norm *int
 	if r.Norm > 0 {
 		norm = &r.Norm
@@ -105,7 +89,7 @@ func consultationRef(c *Consultation) *string {
 
 // HoldContribution holds a contribution for review: until it is released,
 // only its author and those who moderate it see it.
-func (s *Store) HoldContribution(ctx context.Context, m *Member, statusID string, r ModerationReason) (*Status, error) {
+func (s *Store) HoldContribution(ctx context.Context, m *Member, statusID string, r Grounds) (*Status, error) {
 	if err := s.checkReason(ctx, &r); err != nil {
 		return nil, err
 	}
@@ -132,7 +116,7 @@ func (s *Store) HoldContribution(ctx context.Context, m *Member, statusID string
 // sees it again, and one that was held before it went anywhere goes now, as
 // it would have (to its author's followers, and announced by the
 // consultation hosted here).
-func (s *Store) ReleaseContribution(ctx context.Context, m *Member, statusID string, r ModerationReason) (*Status, error) {
+func (s *Store) ReleaseContribution(ctx context.Context, m *Member, statusID string, r Grounds) (*Status, error) {
 	if err := s.checkReason(ctx, &r); err != nil {
 		return nil, err
 	}
@@ -198,7 +182,7 @@ const MaxWarningLength = 500
 // moderator writes (warning; the reason when empty): it is shown as
 // sensitive, with that warning, here. A local contribution's copies
 // elsewhere receive it as an Update.
-func (s *Store) HideContribution(ctx context.Context, m *Member, statusID, warning string, r ModerationReason) (*Status, error) {
+func (s *Store) HideContribution(ctx context.Context, m *Member, statusID, warning string, r Grounds) (*Status, error) {
 	if err := s.checkReason(ctx, &r); err != nil {
 		return nil, err
 	}
@@ -214,14 +198,14 @@ func (s *Store) HideContribution(ctx context.Context, m *Member, statusID, warni
 
 // UnhideContribution takes a forced content warning away: the
 // contribution shows as its author wrote it.
-func (s *Store) UnhideContribution(ctx context.Context, m *Member, statusID string, r ModerationReason) (*Status, error) {
+func (s *Store) UnhideContribution(ctx context.Context, m *Member, statusID string, r Grounds) (*Status, error) {
 	if err := s.checkReason(ctx, &r); err != nil {
 		return nil, err
 	}
 	return s.setForcedWarning(ctx, m, statusID, nil, "unhide", r)
 }
 
-func (s *Store) setForcedWarning(ctx context.Context, m *Member, statusID string, warning *string, action string, r ModerationReason) (*Status, error) {
+func (s *Store) setForcedWarning(ctx context.Context, m *Member, statusID string, warning *string, action string, r Grounds) (*Status, error) {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		st, role, c, err := s.actionTarget(ctx, tx, m, statusID)
 		if err != nil {
@@ -325,16 +309,16 @@ func (s *Store) HeldContributions(ctx context.Context, m *Member) ([]*Status, er
 // only by its followers (and those who moderate it), and its contributions
 // to consultations hosted here are held for review. Only instance
 // moderators and admins may.
-func (s *Store) LimitAccount(ctx context.Context, m *Member, accountID string, r ModerationReason) (*Account, error) {
+func (s *Store) LimitAccount(ctx context.Context, m *Member, accountID string, r Grounds) (*Account, error) {
 	return s.setLimited(ctx, m, accountID, true, r)
 }
 
 // UnlimitAccount lifts a limit on an account.
-func (s *Store) UnlimitAccount(ctx context.Context, m *Member, accountID string, r ModerationReason) (*Account, error) {
+func (s *Store) UnlimitAccount(ctx context.Context, m *Member, accountID string, r Grounds) (*Account, error) {
 	return s.setLimited(ctx, m, accountID, false, r)
 }
 
-func (s *Store) setLimited(ctx context.Context, m *Member, accountID string, limit bool, r ModerationReason) (*Account, error) {
+func (s *Store) setLimited(ctx context.Context, m *Member, accountID string, limit bool, r Grounds) (*Account, error) {
 	action := "limit"
 	if !limit {
 		action = "unlimit"

@@ -169,7 +169,7 @@ func (s *Store) holdOnArrival(ctx context.Context, tx pgx.Tx, g *groupChoice, au
 	if why == "limited" {
 		reason = "The author is limited here: their contributions wait for a facilitator."
 	}
-	if err := s.logReasoned(ctx, tx, nil, "consultation", "hold", &g.id, deref(st.URI), ModerationReason{Reason: reason}); err != nil {
+	if err := s.logReasoned(ctx, tx, nil, "consultation", "hold", &g.id, deref(st.URI), Grounds{Reason: reason}); err != nil {
 		return false, err
 	}
 	told := fmt.Sprintf("Your contribution to %q awaits a facilitator's approval before others see it.", g.local.Title)

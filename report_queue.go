@@ -71,9 +71,8 @@ func (s *Store) ReportedContributions(ctx context.Context, m *Member, ids []stri
 // so that wherever the reason goes (the log, other servers) the norm goes
 // with it. An empty normID cites nothing.
 func (s *Store) CiteNorm(ctx context.Context, reason, normID string) (string, error) {
-	reason = strings.TrimSpace(reason)
 	if normID == "" {
-		return reason, nil
+		return strings.TrimSpace(reason), nil
 	}
 	norms, err := s.Norms(ctx)
 	if err != nil {
@@ -81,10 +80,7 @@ func (s *Store) CiteNorm(ctx context.Context, reason, normID string) (string, er
 	}
 	for _, n := range norms {
 		if n.ID == normID {
-			if reason == "" {
-				return fmt.Sprintf("Norm %d: %s", n.Number, n.Text), nil
-			}
-			return fmt.Sprintf("%s (norm %d: %s)", reason, n.Number, n.Text), nil
+			return s.groundsText(ctx, Grounds{Reason: reason, Norm: n.Number})
 		}
 	}
 	return "", Invalid("norm", "%q is not one of the instance's norms", normID)

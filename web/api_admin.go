@@ -58,6 +58,9 @@ func (s *Server) adminAccount(r *http.Request, id string) (adminAccountJSON, err
 	}
 	j := adminAccountJSON{ID: a.ID, Username: a.Username, Domain: a.Domain, CreatedAt: apiTime(a.CreatedAt), IPs: []any{},
 		Role: roles[roundtable.RoleMember], Confirmed: true, Approved: true, Suspended: a.SuspendedAt != nil, Account: s.account(a)}
+	if j.Silenced, err = s.store.AccountLimited(r.Context(), a.ID); err != nil {
+		return adminAccountJSON{}, err
+	}
 	if a.Local() {
 		if m, err := s.store.Member(r.Context(), a.ID); err == nil {
 			j.Email, j.Role, j.Approved, j.Disabled = m.Email, roles[m.Role], m.Approved, m.DisabledAt != nil
@@ -240,8 +243,8 @@ func (s *Server) adminGetAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminAccountAction serves POST /api/v1/admin/accounts/{id}/action: type
-// none (a warning), disable (sign-in turned off), suspend; silence and
-// sensitive are not available here. warning_preset_id and
+// none (a warning), disable (sign-in turned off), silence (limit),
+// suspend; sensitive is not available (no media here). warning_preset_id and
 // send_email_notification are accepted and ignored (the member is told in
 // the app).
 func (s *Server) adminAccountAction(w http.ResponseWriter, r *http.Request) {
@@ -272,8 +275,10 @@ func (s *Server) adminAccountAction(w http.ResponseWriter, r *http.Request) {
 		err = s.store.DisableSignIn(r.Context(), m, id, withDefault(g, "Sign-in turned off from a moderation app."), reportID)
 	case "suspend":
 		err = s.store.SuspendAccount(r.Context(), m, id, withDefault(g, "Suspended from a moderation app."), reportID)
-	case "silence", "sensitive":
-		err = errStatus(http.StatusUnprocessableEntity, "The action "+typ+" is not available on this instance.")
+	case "silence":
+		_, err = s.store.LimitAccount(r.Context(), m, id, withDefault(g, "Limited from a moderation app."))
+	case "sensitive":
+		err = errStatus(http.StatusUnprocessableEntity, "The action sensitive is not available: this instance takes no media.")
 	default:
 		err = roundtable.Invalid("type", "must be none, disable, sensitive, silence or suspend")
 	}
@@ -304,8 +309,22 @@ func (s *Server) adminUnsuspend(w http.ResponseWriter, r *http.Request) {
 	s.writeAdminAccount(w, r, m, id)
 }
 
-// adminUnsilence serves POST /api/v1/admin/accounts/{id}/unsilence:
-// limiting accounts is not available here.
+// adminUnsilence serves POST /api/v1/admin/accounts/{id}/unsilence: the
+// account is no longer limited.
 func (s *Server) adminUnsilence(w http.ResponseWriter, r *http.Request) {
-	s.writeError(w, r, errStatus(http.StatusUnprocessableEntity, "The action unsilence is not available on this instance."))
+	m, p, ok := s.memberParams(w, r)
+	if !ok {
+		return
+	}
+	g, err := grounds(p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := chi.URLParam(r, "id")
+	if _, err := s.store.UnlimitAccount(r.Context(), m, id, withDefault(g, "Lifted from a moderation app.")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeAdminAccount(w, r, m, id)
 }

@@ -124,13 +124,21 @@ func TestWarningSeenAndAppealed(t *testing.T) {
 
 	wantStatus(t, in.postJSON("/api/v1/admin/accounts/"+dana.ID+"/action", other, map[string]any{"type": "none", "text": "x"}), 403)
 	wantStatus(t, in.postJSON("/api/v1/admin/accounts/"+dana.ID+"/action", mod, map[string]any{"type": "freeze", "text": "x"}), 422)
-	wantStatus(t, in.postJSON("/api/v1/admin/accounts/"+dana.ID+"/action", mod, map[string]any{"type": "silence", "text": "x"}), 422)
-	wantStatus(t, in.postJSON("/api/v1/admin/accounts/"+dana.ID+"/unsilence", mod, nil), 422)
+	wantStatus(t, in.postJSON("/api/v1/admin/accounts/"+dana.ID+"/action", mod, map[string]any{"type": "sensitive", "text": "x"}), 422)
 	if l := in.get("/api/roundtable/v1/warnings", danaToken).List(t); len(l) != 0 {
 		t.Fatalf("refused actions left warnings: %v", l)
 	}
 	wantStatus(t, in.postJSON("/api/v1/admin/accounts/"+dana.ID+"/action", mod,
 		map[string]any{"type": "none", "text": "Please keep to the topic", "warning_preset_id": "3", "send_email_notification": true}), 200)
+
+	// silence limits the account; unsilence lifts it; both show in Admin::Account.
+	wantStatus(t, in.postJSON("/api/v1/admin/accounts/"+dana.ID+"/action", mod, map[string]any{"type": "silence", "text": "Spam"}), 200)
+	if acc := in.get("/api/v1/admin/accounts/"+dana.ID, mod).Object(t); acc["silenced"] != true {
+		t.Errorf("after silence: silenced = %v", acc["silenced"])
+	}
+	if acc := in.postJSON("/api/v1/admin/accounts/"+dana.ID+"/unsilence", mod, nil).Object(t); acc["silenced"] != false {
+		t.Errorf("after unsilence: silenced = %v", acc["silenced"])
+	}
 
 	ns := in.get("/api/v1/notifications", danaToken).List(t)
 	if len(ns) != 1 || ns[0]["type"] != "moderation_warning" {

@@ -31,8 +31,8 @@ func (s *Server) moderationActionRoutes(r chi.Router) {
 }
 
 // moderationReason reads an action's reason and cited norm.
-func moderationReason(p *params) (roundtable.ModerationReason, error) {
-	var mr roundtable.ModerationReason
+func moderationReason(p *params) (roundtable.Grounds, error) {
+	var mr roundtable.Grounds
 	var err error
 	if mr.Reason, err = p.str("reason"); err != nil {
 		return mr, err
@@ -43,7 +43,7 @@ func moderationReason(p *params) (roundtable.ModerationReason, error) {
 	return mr, nil
 }
 
-type statusAct func(ctx context.Context, m *roundtable.Member, id string, r roundtable.ModerationReason) (*roundtable.Status, error)
+type statusAct func(ctx context.Context, m *roundtable.Member, id string, r roundtable.Grounds) (*roundtable.Status, error)
 
 // contributionAction serves an action on a contribution and answers with
 // the contribution as it now is.
@@ -92,7 +92,7 @@ func (s *Server) hideContribution(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.status(st, false))
 }
 
-type accountAct func(ctx context.Context, m *roundtable.Member, id string, r roundtable.ModerationReason) (*roundtable.Account, error)
+type accountAct func(ctx context.Context, m *roundtable.Member, id string, r roundtable.Grounds) (*roundtable.Account, error)
 
 // moderatedAccountJSON is an account with its moderation state.
 type moderatedAccountJSON struct {
