@@ -27,6 +27,7 @@ func (s *Server) advisoryRoutes(r chi.Router) {
 	r.With(wr).Post("/roundtable/v1/moderation/advisory_rules", s.addAdvisoryRule)
 	r.With(wr).Delete("/roundtable/v1/moderation/advisory_rules/{id}", s.removeAdvisoryRule)
 	r.With(rd).Get("/roundtable/v1/moderation/advisory_subscriptions", s.advisorySubscriptions)
+	r.With(rd).Get("/roundtable/v1/moderation/actions", s.actionsInForce)
 }
 
 // listAdvisories serves the received advisories (?state=draft|accepted|
@@ -274,4 +275,20 @@ func (s *Server) advisorySubscriptions(w http.ResponseWriter, r *http.Request) {
 			AcceptedAt: apiTimePtr(sub.AcceptedAt)}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// actionsInForce serves GET /api/roundtable/v1/moderation/actions: what
+// moderation holds in place now.
+func (s *Server) actionsInForce(w http.ResponseWriter, r *http.Request) {
+	m, err := member(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	as, err := s.store.ActionsInForce(r.Context(), m)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, as)
 }

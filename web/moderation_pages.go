@@ -367,7 +367,7 @@ func (s *Server) logData(r *http.Request, m *roundtable.Member) (map[string]any,
 
 // modPeerRow is a domain's policy as the peers page shows it.
 type modPeerRow struct {
-	Domain, Policy, Reason, SetAt string
+	Domain, Policy, Reason, PrivateReason, SetAt string
 }
 
 // peerPolicyChoices are the choices of the peers form, from closest to furthest.
@@ -380,7 +380,7 @@ func (s *Server) peersData(r *http.Request, m *roundtable.Member) (map[string]an
 	}
 	rows := make([]modPeerRow, len(ps))
 	for i, p := range ps {
-		rows[i] = modPeerRow{Domain: p.Domain, Policy: string(p.Policy), Reason: p.Reason}
+		rows[i] = modPeerRow{Domain: p.Domain, Policy: string(p.Policy), Reason: p.Reason, PrivateReason: p.PrivateReason}
 		if p.SetAt != nil {
 			rows[i].SetAt = modTime(*p.SetAt)
 		}
@@ -393,7 +393,9 @@ func (s *Server) peerPolicyAction(r *http.Request, m *roundtable.Member) (string
 	if err != nil {
 		return "", err
 	}
-	return "moderation.peers.saved", s.store.SetDomainPolicy(r.Context(), r.PostForm.Get("domain"), p, strings.TrimSpace(r.PostForm.Get("reason")))
+	private := r.PostForm.Get("private_reason")
+	return "moderation.peers.saved", s.store.ChangeDomainPolicy(r.Context(), m, roundtable.PolicyChange{Domain: r.PostForm.Get("domain"),
+		Policy: p, Reason: r.PostForm.Get("reason"), PrivateReason: &private})
 }
 
 func (s *Server) normsData(r *http.Request, m *roundtable.Member) (map[string]any, error) {

@@ -264,7 +264,8 @@ func TestModerationPeersAndNorms(t *testing.T) {
 		t.Fatalf("after refused forms: %v, %v", ps, err)
 	}
 
-	r = in.submit(admin, "/moderation/peers", url.Values{"domain": {"Bad.Example"}, "policy": {"block"}, "reason": {"Harassment campaign"}})
+	r = in.submit(admin, "/moderation/peers", url.Values{"domain": {"Bad.Example"}, "policy": {"block"}, "reason": {"Harassment campaign"},
+		"private_reason": {"Reported by three members in May"}})
 	wantStatus(t, r, 303)
 	ps, err := in.Store.DomainPolicies(ctx)
 	if err != nil {
@@ -273,7 +274,14 @@ func TestModerationPeersAndNorms(t *testing.T) {
 	if len(ps) != 1 || ps[0].Domain != "bad.example" || ps[0].Policy != roundtable.PolicyBlock || ps[0].Reason != "Harassment campaign" {
 		t.Fatalf("policies: %+v", ps)
 	}
-	wantBody(t, in.page(admin, "/moderation/peers"), "The policy was saved.", "<td>bad.example</td><td>Block</td><td>Harassment campaign</td>")
+	wantBody(t, in.page(admin, "/moderation/peers"), "The policy was saved.",
+		"<td>bad.example</td><td>Block</td><td>Harassment campaign</td><td>Reported by three members in May</td>")
+	if ps[0].PrivateReason != "Reported by three members in May" {
+		t.Errorf("private reason: %q", ps[0].PrivateReason)
+	}
+	if blocks := in.get("/api/v1/instance/domain_blocks", ""); strings.Contains(string(blocks.Body), "three members") {
+		t.Errorf("the public list shows the private reason: %s", blocks.Body)
+	}
 
 	// Norms.
 	wantStatus(t, in.page(mod, "/moderation/norms"), 403)
