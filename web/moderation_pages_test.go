@@ -282,6 +282,11 @@ func TestModerationPeersAndNorms(t *testing.T) {
 	if blocks := in.get("/api/v1/instance/domain_blocks", ""); strings.Contains(string(blocks.Body), "three members") {
 		t.Errorf("the public list shows the private reason: %s", blocks.Body)
 	}
+	about := in.get("/about", "")
+	wantBody(t, about, "<td>bad.example</td><td>Block</td><td>Harassment campaign</td>")
+	if strings.Contains(string(about.Body), "three members") {
+		t.Error("the about page shows the private reason")
+	}
 
 	// Norms.
 	wantStatus(t, in.page(mod, "/moderation/norms"), 403)

@@ -215,7 +215,20 @@ func (s *Server) aboutPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "about", map[string]any{"Mode": string(mode), "Members": n, "Norms": norms})
+	settings, err := s.store.InstanceSettings(r.Context())
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	var blocks []roundtable.PublishedDomainBlock
+	if settings.PublishDomainBlocks {
+		if blocks, err = s.store.PublishedDomainBlocks(r.Context()); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, "about", map[string]any{"Mode": string(mode), "Members": n, "Norms": norms,
+		"Settings": settings, "DomainBlocks": blocks})
 }
 
 func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
