@@ -248,6 +248,67 @@ func (s *Store) RetractAdvisory(ctx context.Context, m *Member, id, reason strin
 	return a, nil
 }
 
+// UpdateAdvisory changes an advisory issued here (its public reason,
+// labels, suggested action or expiry); its subscribers receive the new
+// version. Fields left nil stay as they are.
+func (s *Store) UpdateAdvisory(ctx context.Context, m *Member, id string, u AdvisoryUpdate) (*Advisory, error) {
+	if !isModerator(m) {
+		return nil, fmt.Errorf("change an advisory: %w", ErrForbidden)
+	}
+	var a *Advisory
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if a, err = s.advisory(ctx, tx, "id = $1 AND issuer_domain IS NULL FOR UPDATE", id); err != nil {
+			return err
+		}
+		if a.RetractedAt != nil {
+			return Conflict("this advisory was retracted")
+		}
+		if u.Summary != nil {
+			a.Summary = strings.TrimSpace(*u.Summary)
+		}
+		if u.Labels != nil {
+			a.Labels = u.Labels
+		}
+		if a.Labels, err = checkAdvisoryText(a.Labels, a.Summary); err != nil {
+			return err
+		}
+		if u.Action != nil {
+			if a.SuggestedAction, err = ParseAdvisoryAction(string(*u.Action)); err != nil {
+				return err
+			}
+		}
+		now := s.Now()
+		if u.ExpiresAt != nil {
+			if !u.ExpiresAt.After(now) {
+				return Invalid("expires_at", "must be in the future")
+			}
+			a.ExpiresAt = u.ExpiresAt
+		}
+		a.UpdatedAt = &now
+		if _, err := tx.Exec(ctx, `UPDATE advisories SET summary = $2, labels = $3, suggested_action = $4, expires_at = $5,
+			updated_at = $6 WHERE id = $1`, id, a.Summary, a.Labels, a.SuggestedAction, a.ExpiresAt, now); err != nil {
+			return err
+		}
+		if err := s.logActionBasedOn(ctx, tx, &m.ID, string(m.Role), "advisory_update", a.Subject, a.Summary, []string{a.URI}); err != nil {
+			return err
+		}
+		return s.publishAdvisory(ctx, tx, OutUpdateAdvisory, a)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("change advisory %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// AdvisoryUpdate is a change to an advisory issued here.
+type AdvisoryUpdate struct {
+	Summary   *string
+	Labels    []string
+	Action    *AdvisoryAction
+	ExpiresAt *time.Time
+}
+
 // publishAdvisory sends an advisory, or its retraction, to the subscribers
 // this instance still trusts.
 func (s *Store) publishAdvisory(ctx context.Context, tx pgx.Tx, kind string, a *Advisory) error {

@@ -77,6 +77,7 @@ const (
 	// trusted peers that subscribe; OutRetractAdvisory withdraws it.
 	OutAdvisory        = "Advisory"
 	OutRetractAdvisory = "RetractAdvisory"
+	OutUpdateAdvisory  = "UpdateAdvisory"
 	// OutSubscribeAdvisories asks the trusted peer Domain for its
 	// advisories; OutUnsubscribeAdvisories ends that (ActivityID names the
 	// subscription's Follow, ObjectURI the peer's collection, Target its

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,6 +59,10 @@ func (f *Federator) advisoryActivity(o *roundtable.Outgoing) map[string]any {
 	if o.Kind == roundtable.OutRetractAdvisory {
 		return map[string]any{"@context": contextValue, "id": a.URI + "#delete", "type": "Delete", "actor": o.Actor.URI,
 			"to": []any{f.links.Advisories()}, "object": map[string]any{"id": a.URI, "type": "Tombstone"}}
+	}
+	if o.Kind == roundtable.OutUpdateAdvisory {
+		return map[string]any{"@context": contextValue, "id": a.URI + "#updates/" + strconv.FormatInt(a.UpdatedAt.UnixMilli(), 10),
+			"type": "Update", "actor": o.Actor.URI, "to": []any{f.links.Advisories()}, "object": f.advisoryDocument(a)}
 	}
 	return map[string]any{"@context": contextValue, "id": a.URI + "#create", "type": "Create", "actor": o.Actor.URI,
 		"to": []any{f.links.Advisories()}, "object": f.advisoryDocument(a)}

@@ -23,7 +23,7 @@ func (f *Federator) activityFor(o *roundtable.Outgoing) (map[string]any, error) 
 		return f.deleteStatus(o)
 	case roundtable.OutVote:
 		return voteActivity(o), nil
-	case roundtable.OutAdvisory, roundtable.OutRetractAdvisory:
+	case roundtable.OutAdvisory, roundtable.OutRetractAdvisory, roundtable.OutUpdateAdvisory:
 		return f.advisoryActivity(o), nil
 	case roundtable.OutUnsubscribeAdvisories:
 		return map[string]any{"@context": contextValue, "id": o.ActivityID + "/undo", "type": "Undo", "actor": o.Actor.URI,

@@ -18,6 +18,7 @@ func (s *Server) advisoryRoutes(r chi.Router) {
 	r.With(rd).Get("/roundtable/v1/moderation/advisories", s.listAdvisories)
 	r.With(wr).Post("/roundtable/v1/moderation/advisories", s.publishAdvisory)
 	r.With(wr).Delete("/roundtable/v1/moderation/advisories/{id}", s.retractAdvisory)
+	r.With(wr).Patch("/roundtable/v1/moderation/advisories/{id}", s.updateAdvisory)
 	r.With(wr).Post("/roundtable/v1/moderation/advisories/{id}/retract", s.retractAdvisory)
 	r.With(wr).Post("/roundtable/v1/moderation/advisories/{id}/accept", s.acceptAdvisory)
 	r.With(wr).Post("/roundtable/v1/moderation/advisories/{id}/dismiss", s.dismissAdvisory)
@@ -291,4 +292,48 @@ func (s *Server) actionsInForce(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, as)
+}
+
+// updateAdvisory serves PATCH …/advisories/{id}: summary, labels[],
+// action, expires_at; what is not given stays.
+func (s *Server) updateAdvisory(w http.ResponseWriter, r *http.Request) {
+	m, p, ok := s.memberParams(w, r)
+	if !ok {
+		return
+	}
+	var u roundtable.AdvisoryUpdate
+	if p.has("summary") {
+		v, err := p.str("summary")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		u.Summary = &v
+	}
+	if p.has("labels[]") || p.has("labels") {
+		u.Labels = p.list("labels")
+	}
+	if p.has("action") {
+		v, err := p.str("action")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		a := roundtable.AdvisoryAction(v)
+		u.Action = &a
+	}
+	if p.has("expires_at") {
+		t, err := time.Parse(time.RFC3339, p.get("expires_at"))
+		if err != nil {
+			s.writeError(w, r, roundtable.Invalid("expires_at", "must be a time such as 2027-01-31T00:00:00Z"))
+			return
+		}
+		u.ExpiresAt = &t
+	}
+	a, err := s.store.UpdateAdvisory(r.Context(), m, chi.URLParam(r, "id"), u)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
 }

@@ -169,6 +169,20 @@ func TestAdvisories(t *testing.T) {
 		t.Errorf("B's log does not name the advisory its rule relied on: %v", log)
 	}
 
+	// A changes its second advisory: B's copy follows.
+	if code := a.api("PATCH", "/api/roundtable/v1/moderation/advisories/"+adv2["id"].(string), amod,
+		map[string]any{"summary": "Coordinated raids; their admin does not answer."}, nil); code != 200 {
+		t.Fatalf("update: %d", code)
+	}
+	eventually(t, 30*time.Second, "B sees the new reason", func() bool {
+		for _, x := range b.advisories(bmod, "") {
+			if x["uri"] == adv2["uri"] {
+				return x["summary"] == "Coordinated raids; their admin does not answer."
+			}
+		}
+		return false
+	})
+
 	// A retracts the first advisory: B's decision is flagged for review.
 	if code := a.api("DELETE", "/api/roundtable/v1/moderation/advisories/"+adv["id"].(string), amod,
 		map[string]any{"reason": "The spam came from one account, now suspended there."}, nil); code != 200 {
