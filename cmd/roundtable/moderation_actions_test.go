@@ -121,7 +121,7 @@ func TestLimitedPeerContributionHeld(t *testing.T) {
 	for _, e := range log {
 		got = append(got, e["action"].(string)+":"+e["role"].(string))
 	}
-	if strings.Join(got, " ") != "hide:facilitator release:facilitator hold:consultation" {
+	if strings.Join(got, " ") != "hide:facilitator release:facilitator hold:consultation domain_limit:admin" {
 		t.Errorf("A's moderation log: %v", got)
 	}
 }
