@@ -31,7 +31,7 @@ func (s *Server) report(ctx context.Context, r *roundtable.Report) (reportJSON, 
 		return reportJSON{}, err
 	}
 	return reportJSON{ID: r.ID, ActionTaken: r.ResolvedAt != nil, ActionTakenAt: apiTimePtr(r.ResolvedAt),
-		Category: r.Category, Comment: r.Comment, Forwarded: false, CreatedAt: apiTime(r.CreatedAt),
+		Category: r.Category, Comment: r.Comment, Forwarded: r.Forward && !target.Local(), CreatedAt: apiTime(r.CreatedAt),
 		StatusIDs: r.StatusIDs, RuleIDs: r.RuleIDs, TargetAccount: s.account(target), Action: r.Action, Reason: r.Reason}, nil
 }
 

@@ -34,6 +34,9 @@ func TestReportForwarded(t *testing.T) {
 		"forward": true}, &rep); code != 200 {
 		t.Fatalf("report on B: %d %v", code, rep)
 	}
+	if rep["forwarded"] != true {
+		t.Errorf("the report about a remote account, forwarded, says forwarded = %v", rep["forwarded"])
+	}
 	for _, p := range []struct {
 		peer  *peer
 		token string
