@@ -16,21 +16,27 @@ import (
 // Group answers a refused one with a Reject naming the Create.
 
 // ReceiveRefusal applies a Reject, by a Group on another server, of a local
-// member's contribution to it, named by the id of its Create or of the
-// status. The contribution is withdrawn: it leaves the consultation, only
+// member's contribution to it (or by another account, of a local member's
+// reply to it), named by the id of its Create or of the status. The contribution is withdrawn: it leaves the consultation, only
 // its author still sees it (it becomes direct, and the servers it went to
 // are told it is deleted), and the author is notified with the reason. It
 // reports false when no local contribution to that Group has that id (the
 // Reject is of something else, or came before).
 func (s *Store) ReceiveRefusal(ctx context.Context, group *Account, id, reason string) (bool, error) {
-	if !group.Group() || group.Local() || id == "" {
+	if group.Local() || id == "" {
 		return false, nil
 	}
 	uris := []string{id}
 	if uri, ok := strings.CutSuffix(id, "/activity"); ok {
 		uris = append(uris, uri)
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT `+statusColumns+` FROM statuses s WHERE s.uri = ANY($1) AND s.local AND s.group_id = $2`,
+	// A Group refuses contributions to it; anyone else, replies to them
+	// (their reply controls, as GoToSocial's interaction policies).
+	which := "s.group_id = $2"
+	if !group.Group() {
+		which = "s.in_reply_to_account_id = $2"
+	}
+	rows, _ := s.pool.Query(ctx, `SELECT `+statusColumns+` FROM statuses s WHERE s.uri = ANY($1) AND s.local AND `+which,
 		uris, group.ID)
 	st, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Status])
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -43,8 +49,10 @@ func (s *Store) ReceiveRefusal(ctx context.Context, group *Account, id, reason s
 	if utf8.RuneCountInString(reason) > 1000 {
 		reason = string([]rune(reason)[:1000])
 	}
-	if reason == "" {
+	if reason == "" && group.Group() {
 		reason = fmt.Sprintf("The consultation @%s did not take this contribution.", group.Acct())
+	} else if reason == "" {
+		reason = fmt.Sprintf("@%s does not take replies from you to this post.", group.Acct())
 	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		// Where it went is read before it is narrowed.

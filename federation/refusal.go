@@ -7,13 +7,11 @@ import (
 )
 
 // refusedContribution applies a Group's Reject of a contribution sent to
-// it: the Reject's object names the Create refused (or the status, or
-// embeds the Create). It reports whether the Reject was such a refusal;
-// a Reject of a follow is left to the caller.
+// it, or an account's Reject of a reply to it: the Reject's object names
+// the Create refused (or the status, or embeds the Create). It reports
+// whether the Reject was such a refusal; a Reject of a follow is left to
+// the caller.
 func (f *Federator) refusedContribution(ctx context.Context, group *roundtable.Account, doc map[string]any) (bool, error) {
-	if !group.Group() {
-		return false, nil
-	}
 	object := doc["object"]
 	ids := []string{str(object)}
 	if o := obj(object); o != nil {

@@ -161,8 +161,18 @@ func TestReplyControls(t *testing.T) {
 		t.Fatalf("B's search for the post: %v", found)
 	}
 	onB := found[0]["id"].(string)
-	b.post(bob, map[string]any{"status": "@alice@" + a.domain + " Not a follower, but here I am.", "in_reply_to_id": onB})
-	time.Sleep(3 * time.Second)
+	refusedReply := b.post(bob, map[string]any{"status": "@alice@" + a.domain + " Not a follower, but here I am.", "in_reply_to_id": onB})
+	// bob is told, and his reply stays his alone.
+	eventually(t, 20*time.Second, "bob is told his reply was refused", func() bool {
+		var notes []map[string]any
+		b.api("GET", "/api/v1/notifications?types[]=contribution_refused", bob, nil, &notes)
+		return len(notes) == 1 && notes[0]["status"].(map[string]any)["id"] == refusedReply["id"]
+	})
+	var mine map[string]any
+	b.api("GET", "/api/v1/statuses/"+refusedReply["id"].(string), bob, nil, &mine)
+	if mine["visibility"] != "direct" {
+		t.Errorf("the refused reply is still %v on B", mine["visibility"])
+	}
 	var ctx struct{ Descendants []map[string]any }
 	a.api("GET", "/api/v1/statuses/"+st["id"].(string)+"/context", alice, nil, &ctx)
 	if len(ctx.Descendants) != 0 {
