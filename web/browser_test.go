@@ -1,0 +1,73 @@
+package web_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/roundtable-fed/roundtable"
+	"github.com/roundtable-fed/roundtable/internal/browsertest"
+)
+
+// signIn signs name in through the sign-in page.
+func signIn(b *browsertest.Browser, in *instance, name string) {
+	b.Visit(in.URL + "/login")
+	b.Fill("#username", name)
+	b.Fill("#password", "password-"+name)
+	b.Submit(`main form button[type=submit]`)
+}
+
+// TestAccessibility runs axe-core in headless Chromium on each kind of page
+// and fails on any serious or critical violation.
+func TestAccessibility(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	ctx := context.Background()
+	if _, err := in.Store.AddNorm(ctx, roundtable.NewNorm{Text: "Speak from your own experience", Hint: "Not for others."}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Store.CreateMember(ctx, roundtable.NewMember{Username: "mod", Email: "mod@example.org",
+		Password: "password-mod", Role: roundtable.RoleAdmin, Approved: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Store.CreateConsultation(ctx, roundtable.NewConsultation{Slug: "river", Title: "The river",
+		Prompt: "How should we share the river?", Facilitators: []string{"mod"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, tok := in.member("amina")
+	st := in.postJSON("/api/v1/statuses", tok, map[string]any{"status": "@river Access\nThe banks should stay open to everyone."}).Object(t)
+
+	b := browsertest.New(t, browsertest.Options{})
+	for _, page := range []string{"/", "/about", "/signup", "/login", "/@river", "/@amina", "/@amina/" + st["id"].(string), "/directory"} {
+		b.Visit(in.URL + page)
+		b.Axe(page)
+	}
+	signIn(b, in, "mod")
+	for _, page := range []string{"/moderation", "/moderation/log", "/moderation/advisories", "/moderation/peers", "/moderation/norms", "/warnings"} {
+		b.Visit(in.URL + page)
+		b.Axe(page)
+	}
+	b.Screenshot("moderation-norms")
+}
+
+// TestSignUpWithoutJavaScript signs up, accepting the norms, and signs in
+// with JavaScript off.
+func TestSignUpWithoutJavaScript(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	if _, err := in.Store.AddNorm(context.Background(), roundtable.NewNorm{Text: "Speak from your own experience"}); err != nil {
+		t.Fatal(err)
+	}
+	b := browsertest.New(t, browsertest.Options{NoJavaScript: true})
+	b.Visit(in.URL + "/signup")
+	b.WantText("Speak from your own experience")
+	b.Check(`input[name=accept_norms]`)
+	b.Fill("#username", "noor")
+	b.Fill("#email", "noor@example.org")
+	b.Fill("#password", "a long enough password")
+	b.Submit(`main form button[type=submit]`)
+	b.WantText("noor")
+	if m, err := in.Store.MemberByUsername(context.Background(), "noor"); err != nil || !m.Approved {
+		t.Fatalf("after signing up: %v %v", m, err)
+	}
+	b.Screenshot("signed-up")
+}
