@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -63,20 +64,61 @@ func loadPages() (*pages, error) {
 	return p, nil
 }
 
-// localizer picks the reader's language: ?lang= first, then the
-// Accept-Language header.
+// langCookie remembers the language a reader chose with the switcher.
+const langCookie = "lang"
+
+// rightToLeft are the languages written from right to left.
+var rightToLeft = map[string]bool{"ar": true, "fa": true, "he": true, "ur": true}
+
+// endonyms name each language in itself, for the switcher.
+var endonyms = map[string]string{"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
+
+// localizer picks the reader's language: ?lang= first, then the language
+// they chose before (a cookie), then the Accept-Language header; English
+// fills whatever a catalogue lacks.
 func (p *pages) localizer(r *http.Request) (*i18n.Localizer, string) {
-	lang := r.URL.Query().Get("lang")
-	accept := r.Header.Get("Accept-Language")
-	tags, _, _ := language.ParseAcceptLanguage(accept)
-	if t, err := language.Parse(lang); err == nil {
-		tags = append([]language.Tag{t}, tags...)
+	var tags []language.Tag
+	if t, err := language.Parse(r.URL.Query().Get("lang")); err == nil {
+		tags = append(tags, t)
 	}
+	if c, err := r.Cookie(langCookie); err == nil {
+		if t, err := language.Parse(c.Value); err == nil {
+			tags = append(tags, t)
+		}
+	}
+	accept, _, _ := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	tags = append(tags, accept...)
 	matcher := language.NewMatcher(p.bundle.LanguageTags())
 	_, idx, _ := matcher.Match(tags...)
 	chosen := p.bundle.LanguageTags()[idx]
 	base, _ := chosen.Base()
-	return i18n.NewLocalizer(p.bundle, chosen.String()), base.String()
+	return i18n.NewLocalizer(p.bundle, chosen.String(), language.English.String()), base.String()
+}
+
+// pageLanguage is a language the switcher offers.
+type pageLanguage struct {
+	Tag, Name, URL string
+	Current        bool
+}
+
+// languages lists the catalogues' languages for the switcher, each linking
+// to the page shown in that language.
+func (p *pages) languages(r *http.Request, current string) []pageLanguage {
+	var out []pageLanguage
+	for _, t := range p.bundle.LanguageTags() {
+		base, _ := t.Base()
+		q := r.URL.Query()
+		q.Set("lang", base.String())
+		u := *r.URL
+		u.RawQuery = q.Encode()
+		name := endonyms[base.String()]
+		if name == "" {
+			name = base.String()
+		}
+		out = append(out, pageLanguage{Tag: base.String(), Name: name, URL: u.RequestURI(), Current: base.String() == current})
+	}
+	slices.SortFunc(out, func(a, b pageLanguage) int { return strings.Compare(a.Tag, b.Tag) })
+	return out
 }
 
 // translate returns the message id in the localizer's language, filling
@@ -111,6 +153,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	data["Instance"] = s.cfg.Name
 	data["Lang"] = lang
+	data["Dir"] = "ltr"
+	if rightToLeft[lang] {
+		data["Dir"] = "rtl"
+	}
+	data["Languages"] = s.pages.languages(r, lang)
 	data["Version"] = s.cfg.Version
 	if _, ok := data["Viewer"]; !ok {
 		data["Viewer"] = s.sessionMember(r)
@@ -123,6 +170,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		s.log.ErrorContext(r.Context(), "render page", "name", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
+	}
+	if q := r.URL.Query().Get("lang"); q == lang {
+		// The switcher's choice holds on the following pages.
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || strings.HasPrefix(s.links.Base, "https:")})
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", lang)
