@@ -42,3 +42,33 @@ func TestLanguageChoice(t *testing.T) {
 		t.Errorf("an unknown ?lang= changed the language: %.200s", page)
 	}
 }
+
+// TestSignInRateLimit: guessing passwords from one address is cut short
+// with 429; another client behind the same proxy is not affected.
+func TestSignInRateLimit(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	in.member("amina")
+	try := func(forwardedFor string) int {
+		req, _ := http.NewRequest("POST", in.URL+"/login", strings.NewReader("username=amina&password=wrong"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", forwardedFor)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for i := 0; i < 30; i++ {
+		if code := try("203.0.113.7"); code == http.StatusTooManyRequests {
+			t.Fatalf("limited after %d tries", i)
+		}
+	}
+	if code := try("203.0.113.7"); code != http.StatusTooManyRequests {
+		t.Errorf("the 31st wrong password in five minutes: %d, want 429", code)
+	}
+	if code := try("198.51.100.4"); code == http.StatusTooManyRequests {
+		t.Errorf("another client behind the proxy was limited too")
+	}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/cors"
+	"github.com/go-chi/httprate"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -17,7 +19,7 @@ import (
 // discovery documents allow cross-origin requests (web clients call them).
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(middleware.RealIP, middleware.Recoverer, s.metrics)
+	r.Use(proxiedRealIP, middleware.Recoverer, s.metrics)
 
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -41,7 +43,7 @@ func (s *Server) routes() chi.Router {
 	r.Group(func(r chi.Router) {
 		r.Use(apiCORS)
 		r.Get("/.well-known/oauth-authorization-server", s.oauthMetadata)
-		r.Post("/oauth/token", s.oauthToken)
+		r.With(credentialLimit()).Post("/oauth/token", s.oauthToken)
 		r.Post("/oauth/revoke", s.oauthRevoke)
 		// Preflights reach the CORS handler only through a route of their
 		// own; it answers them without calling this.
@@ -70,12 +72,12 @@ func (s *Server) routes() chi.Router {
 		r.Get("/", s.homePage)
 		r.Get("/about", s.aboutPage)
 		r.Get("/signup", s.signupPage)
-		r.Post("/signup", s.signupSubmit)
+		r.With(httprate.LimitByIP(signupsPerHour, time.Hour)).Post("/signup", s.signupSubmit)
 		r.Get("/login", s.loginPage)
-		r.Post("/login", s.loginSubmit)
+		r.With(credentialLimit()).Post("/login", s.loginSubmit)
 		r.Post("/logout", s.logout)
 		r.Get("/oauth/authorize", s.authorizePage)
-		r.Post("/oauth/authorize", s.authorizeSubmit)
+		r.With(credentialLimit()).Post("/oauth/authorize", s.authorizeSubmit)
 		r.Get("/@{username}", s.profilePage)
 		r.Get("/@{username}/{id}", s.statusPage)
 		r.Get("/tags/{name}", s.tagPage)
@@ -91,6 +93,34 @@ func (s *Server) routes() chi.Router {
 		s.cfg.Mount(r)
 	}
 	return r
+}
+
+// Limits on what guessing passwords or making accounts in bulk needs, per
+// client address.
+const (
+	signupsPerHour         = 10
+	credentialTriesPer5Min = 30
+)
+
+// credentialLimit bounds the requests that check a password.
+func credentialLimit() func(http.Handler) http.Handler {
+	return httprate.LimitByIP(credentialTriesPer5Min, 5*time.Minute)
+}
+
+// proxiedRealIP takes the client's address from X-Forwarded-For or
+// X-Real-IP only when the request comes from this machine or a private
+// network (the TLS proxy in front); anyone else could claim any address in
+// those headers to slip past the rate limits.
+func proxiedRealIP(next http.Handler) http.Handler {
+	withHeaders := middleware.RealIP(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if ip := net.ParseIP(host); err == nil && ip != nil && (ip.IsLoopback() || ip.IsPrivate()) {
+			withHeaders.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // apiRoutes are the client API's endpoints, each with the scope it needs.
