@@ -71,3 +71,24 @@ func TestSignUpWithoutJavaScript(t *testing.T) {
 	}
 	b.Screenshot("signed-up")
 }
+
+// TestArabicRightToLeft: the Arabic public pages lay out right to left,
+// and the language chosen holds from page to page.
+func TestArabicRightToLeft(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	if _, err := in.Store.AddNorm(context.Background(), roundtable.NewNorm{Text: "Speak from your own experience"}); err != nil {
+		t.Fatal(err)
+	}
+	b := browsertest.New(t, browsertest.Options{})
+	b.Visit(in.URL + "/about?lang=ar")
+	if dir := b.Attr("html", "dir"); dir != "rtl" {
+		t.Fatalf("dir = %q on the Arabic about page", dir)
+	}
+	b.Axe("/about in Arabic")
+	b.Click(`a[href="/signup"]`)
+	if lang := b.Attr("html", "lang"); lang != "ar" {
+		t.Errorf("the sign-up page after the Arabic about page is in %q", lang)
+	}
+	b.Screenshot("signup-ar")
+}

@@ -72,3 +72,22 @@ func TestSignInRateLimit(t *testing.T) {
 		t.Errorf("another client behind the proxy was limited too")
 	}
 }
+
+// TestSpanishAndArabic: the public pages in Spanish by Accept-Language and
+// in Arabic, right to left, by the switcher.
+func TestSpanishAndArabic(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	for _, path := range []string{"/", "/about", "/signup", "/login", "/directory"} {
+		req, _ := http.NewRequest("GET", in.URL+path, nil)
+		req.Header.Set("Accept-Language", "es-MX,es;q=0.9")
+		r := in.send(browser(t), req)
+		if !strings.Contains(string(r.Body), `<html lang="es" dir="ltr">`) || r.Header.Get("Content-Language") != "es" {
+			t.Errorf("%s in Spanish: %.200s", path, r.Body)
+		}
+		r = in.get(path+"?lang=ar", "")
+		if !strings.Contains(string(r.Body), `<html lang="ar" dir="rtl">`) {
+			t.Errorf("%s in Arabic: %.200s", path, r.Body)
+		}
+	}
+}
