@@ -87,6 +87,7 @@ func (s *Server) routes() chi.Router {
 		s.warningPageRoutes(r)
 		s.membersToolsPages(r)
 		s.settingsPages(r)
+		s.facilitatorPages(r)
 	})
 	if s.cfg.Mount != nil {
 		s.cfg.Mount(r)
