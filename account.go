@@ -88,6 +88,12 @@ type Member struct {
 	// DisabledAt is when a moderator turned off the member's sign-in.
 	DisabledAt    *time.Time `db:"disabled_at"`
 	QuotesAllowed bool       `db:"quotes_allowed"` // others may quote the member's public statuses
+	// Language is the language the member reads pages in; nil follows
+	// the browser.
+	Language *string `db:"language"`
+	// DefaultReplyPolicy is who may reply to what the member posts when
+	// they do not say.
+	DefaultReplyPolicy ReplyPolicy `db:"default_reply_policy"`
 }
 
 // NewMember is what it takes to create a member.
@@ -126,7 +132,8 @@ const accountColumns = `a.id, a.username, a.domain, a.display_name, a.note, a.no
 	a.actor_type, coalesce(a.uri, '') AS uri, coalesce(a.url, '') AS url, a.suspended_at, a.hide_collections`
 
 const memberColumns = accountColumns + `, m.email, m.password_hash, m.role, m.approved, m.signup_reason,
-	m.default_visibility, m.default_sensitive, m.default_language, m.disabled_at, m.quotes_allowed`
+	m.default_visibility, m.default_sensitive, m.default_language, m.disabled_at, m.quotes_allowed,
+	m.language, m.default_reply_policy`
 
 // CreateMember creates a local member and its account.
 func (s *Store) CreateMember(ctx context.Context, nm NewMember) (*Member, error) {

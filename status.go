@@ -226,6 +226,9 @@ func (s *Store) prepareStatus(ctx context.Context, author *Member, ns NewStatus)
 	if err != nil {
 		return nil, Rendered{}, err
 	}
+	if ns.ReplyPolicy == "" && author.DefaultReplyPolicy != "" {
+		policy = author.DefaultReplyPolicy
+	}
 	st.ReplyPolicy = policy
 	linker, err := s.linkerFor(ctx, text)
 	if err != nil {

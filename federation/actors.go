@@ -103,6 +103,10 @@ func (f *Federator) actorDocument(a *roundtable.Actor, acc *roundtable.Account, 
 func (f *Federator) localActor(w http.ResponseWriter, r *http.Request, username string) (*roundtable.Actor, *roundtable.Account) {
 	acc, err := f.store.AccountByAcct(r.Context(), username, f.links.Domain())
 	if err == nil && acc.Local() && acc.Username != roundtable.InstanceActorName {
+		if gone, err := f.store.AccountDeleted(r.Context(), acc.ID); err == nil && gone {
+			writeActivity(w, http.StatusGone, map[string]string{"error": "deleted"})
+			return nil, nil
+		}
 		a, err := f.store.ActorByAccountID(r.Context(), acc.ID)
 		if err == nil {
 			return a, acc

@@ -334,7 +334,7 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 	case "Delete":
 		uri := str(object)
 		if uri == actorURI {
-			return nil // account deletion: not handled yet; the account stays as it was
+			return f.store.ReceiveActorDelete(ctx, actor)
 		}
 		if found, err := f.store.ReceiveAdvisoryRetraction(ctx, actor, uri); found || err != nil {
 			return err

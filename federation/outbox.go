@@ -21,6 +21,9 @@ func (f *Federator) activityFor(o *roundtable.Outgoing) (map[string]any, error) 
 		return f.wrapStatus(o)
 	case roundtable.OutDelete:
 		return f.deleteStatus(o)
+	case roundtable.OutDeleteActor:
+		return map[string]any{"@context": contextValue, "id": o.Actor.URI + "#delete", "type": "Delete", "actor": o.Actor.URI,
+			"object": o.Actor.URI, "to": []any{publicIRI}}, nil
 	case roundtable.OutVote:
 		return voteActivity(o), nil
 	case roundtable.OutAdvisory, roundtable.OutRetractAdvisory, roundtable.OutUpdateAdvisory:

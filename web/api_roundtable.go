@@ -416,6 +416,11 @@ func (s *Server) exportConsultation(w http.ResponseWriter, r *http.Request) {
 		writeExportCSV(w, e)
 		return
 	}
+	s.writeExportJSON(w, e)
+}
+
+// writeExportJSON writes an export as JSON.
+func (s *Server) writeExportJSON(w http.ResponseWriter, e *roundtable.Export) {
 	threads := make([]exportItemJSON, 0, len(e.Threads))
 	for _, t := range e.Threads {
 		threads = append(threads, exportItem(t))

@@ -47,6 +47,10 @@ func moderationTabs() []modTab {
 		{path: "/moderation/advisories", title: "moderation.advisories.title", template: "moderation_advisories", load: (*Server).advisoriesData},
 		{path: "/moderation/peers", title: "moderation.peers.title", template: "moderation_peers", adminOnly: true, load: (*Server).peersData},
 		{path: "/moderation/norms", title: "moderation.norms.title", template: "moderation_norms", adminOnly: true, load: (*Server).normsData},
+		{path: "/moderation/held", title: "moderation.held.title", template: "moderation_held", load: (*Server).heldData},
+		{path: "/moderation/appeals", title: "moderation.appeals.title", template: "moderation_appeals", load: (*Server).appealsData},
+		{path: "/moderation/members", title: "moderation.members.title", template: "moderation_members", adminOnly: true, load: (*Server).membersData},
+		{path: "/moderation/settings", title: "moderation.settings.title", template: "moderation_settings", adminOnly: true, load: (*Server).instanceSettingsData},
 	}
 }
 
@@ -64,6 +68,12 @@ func moderationActions() []modAction {
 		{path: "/moderation/advisory_rules/{id}/remove", tab: "/moderation/advisories", adminOnly: true, do: (*Server).removeAdvisoryRuleAction},
 		{path: "/moderation/norms", tab: "/moderation/norms", adminOnly: true, do: (*Server).addNormAction},
 		{path: "/moderation/norms/{id}/remove", tab: "/moderation/norms", adminOnly: true, do: (*Server).removeNormAction},
+		{path: "/moderation/norms/{id}/translations", tab: "/moderation/norms", adminOnly: true, do: (*Server).translateNormAction},
+		{path: "/moderation/held/{id}/{action}", tab: "/moderation/held", do: (*Server).heldAction},
+		{path: "/moderation/reports/{id}/account_action", tab: "/moderation", do: (*Server).reportAccountAction},
+		{path: "/moderation/appeals/{id}/{decision}", tab: "/moderation/appeals", do: (*Server).appealDecisionAction},
+		{path: "/moderation/members/{id}/role", tab: "/moderation/members", adminOnly: true, do: (*Server).roleAction},
+		{path: "/moderation/settings", tab: "/moderation/settings", adminOnly: true, do: (*Server).instanceSettingsAction},
 	}
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -74,8 +75,8 @@ var rightToLeft = map[string]bool{"ar": true, "fa": true, "he": true, "ur": true
 var endonyms = map[string]string{"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
 
 // localizer picks the reader's language: ?lang= first, then the language
-// they chose before (a cookie), then the Accept-Language header; English
-// fills whatever a catalogue lacks.
+// they chose before (a cookie), then a signed-in member's setting, then the
+// Accept-Language header; English fills whatever a catalogue lacks.
 func (p *pages) localizer(r *http.Request) (*i18n.Localizer, string) {
 	var tags []language.Tag
 	if t, err := language.Parse(r.URL.Query().Get("lang")); err == nil {
@@ -83,6 +84,11 @@ func (p *pages) localizer(r *http.Request) (*i18n.Localizer, string) {
 	}
 	if c, err := r.Cookie(langCookie); err == nil {
 		if t, err := language.Parse(c.Value); err == nil {
+			tags = append(tags, t)
+		}
+	}
+	if lang, _ := r.Context().Value(memberLanguageKey{}).(string); lang != "" {
+		if t, err := language.Parse(lang); err == nil {
 			tags = append(tags, t)
 		}
 	}
@@ -172,14 +178,34 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	if q := r.URL.Query().Get("lang"); q == lang {
-		// The switcher's choice holds on the following pages.
-		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || strings.HasPrefix(s.links.Base, "https:")})
+		s.rememberLanguage(w, r, lang)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", lang)
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// rememberLanguage makes lang the language of the following pages (the
+// switcher's choice, or the one a member saves in their settings).
+func (s *Server) rememberLanguage(w http.ResponseWriter, r *http.Request, lang string) {
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || strings.HasPrefix(s.links.Base, "https:")})
+}
+
+// memberLanguageKey holds, in a page request's context, the language a
+// signed-in member chose in their settings.
+type memberLanguageKey struct{}
+
+// withMemberLanguage puts the signed-in member's language in the request's
+// context, for the localizer.
+func (s *Server) withMemberLanguage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if lang := s.memberLanguage(r); lang != "" {
+			r = r.WithContext(context.WithValue(r.Context(), memberLanguageKey{}, lang))
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // pageError renders an error page for err.

@@ -68,7 +68,7 @@ func (s *Server) routes() chi.Router {
 	})
 
 	r.Group(func(r chi.Router) {
-		r.Use(http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave, securityHeaders)
+		r.Use(http.NewCrossOriginProtection().Handler, s.sessions.LoadAndSave, securityHeaders, s.withMemberLanguage)
 		r.Get("/", s.homePage)
 		r.Get("/about", s.aboutPage)
 		r.Get("/signup", s.signupPage)
@@ -88,6 +88,8 @@ func (s *Server) routes() chi.Router {
 		s.moderationPages(r)
 		s.warningPageRoutes(r)
 		s.membersToolsPages(r)
+		s.settingsPages(r)
+		s.facilitatorPages(r)
 	})
 	if s.cfg.Mount != nil {
 		s.cfg.Mount(r)
