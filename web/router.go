@@ -86,6 +86,7 @@ func (s *Server) routes() chi.Router {
 		s.moderationPages(r)
 		s.warningPageRoutes(r)
 		s.membersToolsPages(r)
+		s.participationPages(r)
 	})
 	if s.cfg.Mount != nil {
 		s.cfg.Mount(r)
