@@ -87,6 +87,10 @@ func TestTakePartFromYourOwnServer(t *testing.T) {
 	groupURI := a.srv.base + "/users/housing"
 	handle := "@bob@" + b.domain
 
+	// WebFinger between the two still finds accounts.
+	if accounts, _ := a.resolve(alice, handle); len(accounts) != 1 || accounts[0]["acct"] != "bob@"+b.domain {
+		t.Fatalf("A resolving %s: %v", handle, accounts)
+	}
 	bob := newWebBrowser(t)
 	page := bob.get(a.srv.base + "/@housing")
 	if page.status != 200 || !strings.Contains(page.body, `action="/interact"`) {
