@@ -392,6 +392,7 @@ func (f *Federator) webfinger(w http.ResponseWriter, r *http.Request) {
 		"links": []map[string]string{
 			{"rel": "self", "type": activityJSON, "href": f.links.Actor(acc.Username)},
 			{"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": f.links.Profile(acc.Username)},
+			{"rel": subscribeRel, "template": f.links.Base + "/authorize_interaction?uri={uri}"},
 		},
 	})
 }

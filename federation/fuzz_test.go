@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rsa"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -109,7 +110,11 @@ func FuzzWebFinger(f *testing.F) {
 	f.Add([]byte(`{"links":[{"rel":"self","type":"application/ld+json; profile=\"https://www.w3.org/ns/activitystreams\"","href":"javascript:alert(1)"}]}`))
 	f.Add([]byte(`{"links":null}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		href, err := jrdSelf(bytes.NewReader(body))
+		var jrd webfingerDoc
+		if json.Unmarshal(body, &jrd) != nil {
+			return
+		}
+		href, err := jrd.self()
 		if err != nil || href == "" {
 			return
 		}

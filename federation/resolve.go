@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -215,33 +213,11 @@ func (f *Federator) ResolveAccount(ctx context.Context, acct string) (*roundtabl
 	if f.blocked(ctx, domain) {
 		return nil, fmt.Errorf("handle %q: %w", acct, roundtable.ErrNotFound)
 	}
-	scheme := "https"
-	if f.cfg.Insecure {
-		scheme = "http"
-	}
-	wf := scheme + "://" + domain + "/.well-known/webfinger?resource=" + url.QueryEscape("acct:"+acct)
-	u, err := f.validURL(wf)
-	if err != nil {
-		return nil, fmt.Errorf("handle %q: %w", acct, roundtable.ErrNotFound)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	jrd, err := f.fetchWebfinger(ctx, acct, domain)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", "application/jrd+json, application/json")
-	req.Header.Set("User-Agent", f.userAgent())
-	res, err := f.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("webfinger %s: %w", acct, err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusGone {
-		return nil, fmt.Errorf("handle %q: %w", acct, roundtable.ErrNotFound)
-	}
-	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("webfinger %s: %s", acct, res.Status)
-	}
-	href, err := jrdSelf(http.MaxBytesReader(nil, res.Body, 64<<10))
+	href, err := jrd.self()
 	if err != nil {
 		return nil, fmt.Errorf("webfinger %s: %w", acct, err)
 	}
@@ -258,17 +234,9 @@ func (f *Federator) ResolveAccount(ctx context.Context, acct string) (*roundtabl
 	return a, nil
 }
 
-// jrdSelf reads a WebFinger answer and returns its ActivityPub actor link,
-// or "" when it has none.
-func jrdSelf(body io.Reader) (string, error) {
-	var jrd struct {
-		Links []struct {
-			Rel, Type, Href string
-		} `json:"links"`
-	}
-	if err := json.NewDecoder(body).Decode(&jrd); err != nil {
-		return "", err
-	}
+// self returns the ActivityPub actor link of a WebFinger answer, or ""
+// when it has none.
+func (jrd *webfingerDoc) self() (string, error) {
 	for _, l := range jrd.Links {
 		if l.Rel == "self" && (strings.HasPrefix(l.Type, "application/activity+json") || strings.HasPrefix(l.Type, "application/ld+json")) {
 			if u, err := url.Parse(l.Href); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

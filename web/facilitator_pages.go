@@ -42,7 +42,7 @@ func (s *Server) facilitatorPages(r chi.Router) {
 const facilitateFlashKey = "facilitate_flash"
 
 func (s *Server) facilitateList(w http.ResponseWriter, r *http.Request) {
-	m := s.requireMember(w, r)
+	m := s.requireMember(w, r, r.URL.Path)
 	if m == nil {
 		return
 	}
@@ -70,7 +70,7 @@ var (
 // requireCreator returns the signed-in member when they may open
 // consultations (admins), or answers the request itself and returns nil.
 func (s *Server) requireCreator(w http.ResponseWriter, r *http.Request) *roundtable.Member {
-	m := s.requireMember(w, r)
+	m := s.requireMember(w, r, r.URL.Path)
 	if m != nil && m.Role != roundtable.RoleAdmin {
 		s.pageError(w, r, roundtable.ErrForbidden)
 		return nil
@@ -145,7 +145,7 @@ func (s *Server) facilitatedConsultation(r *http.Request, m *roundtable.Member) 
 }
 
 func (s *Server) facilitatePage(w http.ResponseWriter, r *http.Request) {
-	m := s.requireMember(w, r)
+	m := s.requireMember(w, r, r.URL.Path)
 	if m == nil {
 		return
 	}
@@ -246,7 +246,7 @@ func (s *Server) renderFacilitate(w http.ResponseWriter, r *http.Request, m *rou
 // with the error and what was typed.
 func (s *Server) facilitateAction(do func(*Server, *http.Request, *roundtable.Member, string) (string, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		m := s.requireMember(w, r)
+		m := s.requireMember(w, r, r.URL.Path)
 		if m == nil {
 			return
 		}
@@ -359,7 +359,7 @@ func (s *Server) publishSynthesisForm(r *http.Request, m *roundtable.Member, slu
 
 // facilitateExport downloads the consultation's export as JSON or CSV.
 func (s *Server) facilitateExport(w http.ResponseWriter, r *http.Request) {
-	m := s.requireMember(w, r)
+	m := s.requireMember(w, r, r.URL.Path)
 	if m == nil {
 		return
 	}

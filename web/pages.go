@@ -49,14 +49,19 @@ func loadPages() (*pages, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Files named part_*.html hold pieces that several pages share.
+	parts, err := fs.Glob(templateFS, "templates/part_*.html")
+	if err != nil {
+		return nil, err
+	}
 	p := &pages{sets: map[string]*template.Template{}, bundle: bundle}
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "part_") {
 			continue
 		}
 		t, err := template.New(name).Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
-			ParseFS(templateFS, "templates/layout.html", n)
+			ParseFS(templateFS, append([]string{"templates/layout.html", n}, parts...)...)
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", name, err)
 		}
@@ -163,7 +168,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if rightToLeft[lang] {
 		data["Dir"] = "rtl"
 	}
-	data["Languages"] = s.pages.languages(r, lang)
+	data["Switcher"] = s.pages.languages(r, lang)
 	data["Version"] = s.cfg.Version
 	if _, ok := data["Viewer"]; !ok {
 		data["Viewer"] = s.sessionMember(r)
@@ -274,7 +279,24 @@ func (s *Server) homePage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "home", map[string]any{"Statuses": s.pageStatuses(sts)})
+	all, err := s.store.Consultations(r.Context(), false)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	var open []*roundtable.Consultation
+	for _, c := range all {
+		if c.Phase == roundtable.PhaseOpen || c.Phase == roundtable.PhaseSynthesis {
+			open = append(open, c)
+		}
+	}
+	norms, err := s.pageNorms(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "home", map[string]any{"Statuses": s.pageStatuses(sts), "Consultations": open, "Norms": norms,
+		"Flash": s.sessions.PopString(r.Context(), pageFlashKey)})
 }
 
 func (s *Server) aboutPage(w http.ResponseWriter, r *http.Request) {
@@ -332,28 +354,6 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
 		"ShowCollections": roundtable.CollectionsVisible(a, viewer)})
 }
 
-func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
-	viewer := ""
-	if m := s.sessionMember(r); m != nil {
-		viewer = m.ID
-	}
-	st, err := s.store.Status(r.Context(), chi.URLParam(r, "id"), viewer)
-	if err == nil && !strings.EqualFold(st.Account.Username, chi.URLParam(r, "username")) {
-		err = roundtable.ErrNotFound
-	}
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	anc, desc, err := s.store.Context(r.Context(), st.ID, viewer)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	thread := append(append(anc, st), desc...)
-	s.render(w, r, http.StatusOK, "status", map[string]any{"Statuses": s.pageStatuses(thread)})
-}
-
 func (s *Server) tagPage(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "name")
 	sts, err := s.store.TagTimeline(r.Context(), "", name, false, roundtable.Page{Limit: 20})
@@ -362,52 +362,6 @@ func (s *Server) tagPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "tag", map[string]any{"Tag": name, "Statuses": s.pageStatuses(sts)})
-}
-
-// threadLink is a thread as the consultation page lists it.
-type threadLink struct {
-	URL, Title, Excerpt, Replies string
-}
-
-func (s *Server) consultationPage(w http.ResponseWriter, r *http.Request, a *roundtable.Account, viewer string) {
-	c, err := s.store.ConsultationByAccount(r.Context(), a.ID)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	threads, err := s.store.Threads(r.Context(), a.ID, viewer, roundtable.Page{Limit: 40})
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	links := make([]threadLink, 0, len(threads))
-	for _, st := range threads {
-		l := threadLink{URL: s.statusPageURL(st), Replies: fmt.Sprintf("(%d)", st.RepliesCount)}
-		if st.Title != nil {
-			l.Title = *st.Title
-		} else {
-			l.Excerpt = excerpt(roundtable.PlainText(st.Content), 80)
-		}
-		links = append(links, l)
-	}
-	var facilitators []string
-	for _, f := range c.Facilitators {
-		facilitators = append(facilitators, f.Username)
-	}
-	norms, err := s.pageNorms(r)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "consultation", map[string]any{
-		"InstanceNorms": norms,
-		"Consultation":  c,
-		// The prompt is sanitised when stored.
-		"Prompt":       template.HTML(c.Prompt), //nolint:gosec
-		"Handle":       "@" + c.Slug + "@" + s.links.Domain(),
-		"Threads":      links,
-		"Facilitators": facilitators,
-	})
 }
 
 // statusPageURL is where a status is read: its page here, or its own

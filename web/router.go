@@ -90,6 +90,7 @@ func (s *Server) routes() chi.Router {
 		s.membersToolsPages(r)
 		s.settingsPages(r)
 		s.facilitatorPages(r)
+		s.participationPages(r)
 	})
 	if s.cfg.Mount != nil {
 		s.cfg.Mount(r)

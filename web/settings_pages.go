@@ -71,16 +71,6 @@ func (s *Server) settingsPages(r chi.Router) {
 // settings form.
 const settingsFlashKey = "settings_flash"
 
-// requireMember returns the signed-in member, or sends the browser to sign
-// in and returns nil.
-func (s *Server) requireMember(w http.ResponseWriter, r *http.Request) *roundtable.Member {
-	m := s.sessionMember(r)
-	if m == nil {
-		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
-	}
-	return m
-}
-
 // memberLanguage is the language the signed-in member reads pages in, or
 // "" when they follow their browser (or nobody is signed in).
 func (s *Server) memberLanguage(r *http.Request) string {
@@ -92,7 +82,7 @@ func (s *Server) memberLanguage(r *http.Request) string {
 
 func (s *Server) settingsTab(tab setTab) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		m := s.requireMember(w, r)
+		m := s.requireMember(w, r, r.URL.Path)
 		if m == nil {
 			return
 		}
@@ -122,7 +112,7 @@ func (s *Server) renderSettingsTab(w http.ResponseWriter, r *http.Request, m *ro
 
 func (s *Server) settingsAction(a setAction) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		m := s.requireMember(w, r)
+		m := s.requireMember(w, r, r.URL.Path)
 		if m == nil {
 			return
 		}
@@ -329,7 +319,7 @@ func (s *Server) revokeAppAction(r *http.Request, m *roundtable.Member) (string,
 
 // exportMemberData sends the member all their data as a JSON file.
 func (s *Server) exportMemberData(w http.ResponseWriter, r *http.Request) {
-	m := s.requireMember(w, r)
+	m := s.requireMember(w, r, r.URL.Path)
 	if m == nil {
 		return
 	}
@@ -351,7 +341,7 @@ func (s *Server) exportMemberData(w http.ResponseWriter, r *http.Request) {
 // deleteAccount deletes the signed-in member's account when the password
 // they typed is theirs, signs them out and tells them it is done.
 func (s *Server) deleteAccount(w http.ResponseWriter, r *http.Request) {
-	m := s.requireMember(w, r)
+	m := s.requireMember(w, r, r.URL.Path)
 	if m == nil {
 		return
 	}
