@@ -16,6 +16,7 @@ import (
 	"image/png"
 
 	"github.com/buckket/go-blurhash"
+	"github.com/disintegration/imaging"
 	xdraw "golang.org/x/image/draw"
 	"golang.org/x/image/webp"
 
@@ -82,7 +83,8 @@ func Process(data []byte, lim Limits, field string) (*Image, error) {
 	var img image.Image
 	switch format {
 	case "jpeg":
-		img, err = jpeg.Decode(bytes.NewReader(data))
+		// Turned as its EXIF orientation says, since that tag goes.
+		img, err = imaging.Decode(bytes.NewReader(data), imaging.AutoOrientation(true))
 	case "png":
 		img, err = png.Decode(bytes.NewReader(data))
 	case "gif":

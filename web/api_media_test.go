@@ -31,27 +31,36 @@ func testPicture(w, h int) image.Image {
 // jpegWithEXIF encodes a JPEG and splices in, right after its start
 // marker, an APP1 EXIF segment with a GPS position and an APP1 XMP packet
 // with a location, as phones write them.
-func jpegWithEXIF(t *testing.T, w, h int) []byte {
+func jpegWithEXIF(t *testing.T, w, h int) []byte { return jpegWithOrientation(t, w, h, 1) }
+
+// jpegWithOrientation is jpegWithEXIF whose EXIF also gives the
+// orientation (6: the camera was turned a quarter clockwise).
+func jpegWithOrientation(t *testing.T, w, h int, orientation uint16) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, testPicture(w, h), &jpeg.Options{Quality: 90}); err != nil {
 		t.Fatal(err)
 	}
 	plain := buf.Bytes()
-	// A TIFF structure: IFD0 with a GPSInfo pointer, then a GPS IFD with
-	// GPSLatitudeRef "N".
+	// A TIFF structure: IFD0 with the orientation and a GPSInfo pointer,
+	// then a GPS IFD with GPSLatitudeRef "N".
 	var tiff bytes.Buffer
+	w16 := func(v ...uint16) { _ = binary.Write(&tiff, binary.BigEndian, v) }
+	w32 := func(v ...uint32) { _ = binary.Write(&tiff, binary.BigEndian, v) }
 	tiff.WriteString("MM\x00\x2a")
-	binary.Write(&tiff, binary.BigEndian, uint32(8))
-	binary.Write(&tiff, binary.BigEndian, uint16(1))           // one entry
-	binary.Write(&tiff, binary.BigEndian, []uint16{0x8825, 4}) // GPSInfo, LONG
-	binary.Write(&tiff, binary.BigEndian, []uint32{1, 26})     // count, offset of the GPS IFD
-	binary.Write(&tiff, binary.BigEndian, uint32(0))           // no next IFD
-	binary.Write(&tiff, binary.BigEndian, uint16(1))           // GPS IFD: one entry
-	binary.Write(&tiff, binary.BigEndian, []uint16{0x0001, 2}) // GPSLatitudeRef, ASCII
-	binary.Write(&tiff, binary.BigEndian, uint32(2))           // count
-	tiff.WriteString("N\x00\x00\x00")                          // value
-	binary.Write(&tiff, binary.BigEndian, uint32(0))           // no next IFD
+	w32(8)
+	w16(2)                            // two entries
+	w16(0x0112, 3)                    // Orientation, SHORT
+	w32(1)                            // count
+	w16(orientation, 0)               // value
+	w16(0x8825, 4)                    // GPSInfo, LONG
+	w32(1, 8+2+2*12+4)                // count, offset of the GPS IFD
+	w32(0)                            // no next IFD
+	w16(1)                            // GPS IFD: one entry
+	w16(0x0001, 2)                    // GPSLatitudeRef, ASCII
+	w32(2)                            // count
+	tiff.WriteString("N\x00\x00\x00") // value
+	w32(0)                            // no next IFD
 	exif := append([]byte("Exif\x00\x00"), tiff.Bytes()...)
 	exif = append(exif, []byte("GPSLatitude 48.8584 GPSLongitude 2.2945")...)
 	xmp := []byte("http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta><exif:GPSLatitude>48,51.5N</exif:GPSLatitude></x:xmpmeta>")
@@ -189,6 +198,17 @@ func TestMediaUploadStripsMetadata(t *testing.T) {
 	wantStatus(t, got, http.StatusOK)
 	if got.Object(t)["url"] != url {
 		t.Errorf("GET media %s", got.Body)
+	}
+}
+
+func TestMediaUploadKeepsOrientation(t *testing.T) {
+	in := newInstance(t)
+	_, tok := in.member("ana")
+	res := in.upload("/api/v2/media", tok, "portrait.jpg", jpegWithOrientation(t, 80, 60, 6), nil)
+	wantStatus(t, res, http.StatusOK)
+	orig := res.Object(t)["meta"].(map[string]any)["original"].(map[string]any)
+	if orig["width"] != 60.0 || orig["height"] != 80.0 {
+		t.Errorf("a picture taken turned is %vx%v, want 60x80", orig["width"], orig["height"])
 	}
 }
 
