@@ -114,16 +114,6 @@ func Process(data []byte, lim Limits, field string) (*Image, error) {
 	return out, nil
 }
 
-// Preview checks and re-encodes data like Process and returns only its
-// preview, for a picture given as another's thumbnail.
-func Preview(data []byte, lim Limits, field string) (small []byte, contentType, ext string, w, h int, err error) {
-	im, err := Process(data, lim, field)
-	if err != nil {
-		return nil, "", "", 0, 0, err
-	}
-	return im.Small, im.SmallType, im.SmallExt, im.SmallWidth, im.SmallHeight, nil
-}
-
 // encode writes img as a JPEG (quality 90) or a PNG. Neither encoder writes
 // metadata.
 func encode(img image.Image, asJPEG bool) ([]byte, string, string, error) {
