@@ -15,6 +15,9 @@ type StatusEdit struct {
 	SpoilerText *string
 	Sensitive   *bool
 	Language    *string
+	// MediaIDs, when set, are the attachments the status carries from now
+	// on, in order: the member's uploads, or those it carries already.
+	MediaIDs *[]string
 }
 
 // EditStatus changes the text of one of the member's statuses and tells
@@ -38,7 +41,14 @@ func (s *Store) EditStatus(ctx context.Context, m *Member, id string, e StatusEd
 	if e.SpoilerText != nil {
 		spoiler = strings.TrimSpace(*e.SpoilerText)
 	}
-	if strings.TrimSpace(text) == "" {
+	media := len(st.Media)
+	if e.MediaIDs != nil {
+		media = len(*e.MediaIDs)
+		if err := s.checkMediaIDs(ctx, s.pool, m.ID, st.ID, *e.MediaIDs); err != nil {
+			return nil, err
+		}
+	}
+	if strings.TrimSpace(text) == "" && media == 0 {
 		return nil, Invalid("status", "can't be blank")
 	}
 	if !utf8.ValidString(text) || !utf8.ValidString(spoiler) {
@@ -92,6 +102,11 @@ func (s *Store) EditStatus(ctx context.Context, m *Member, id string, e StatusEd
 				if err := s.notify(ctx, tx, a.ID, m.ID, NotifyMention, &st.ID); err != nil {
 					return err
 				}
+			}
+		}
+		if e.MediaIDs != nil {
+			if err := s.attachMedia(ctx, tx, m.ID, st.ID, *e.MediaIDs); err != nil {
+				return err
 			}
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM status_tags WHERE status_id = $1`, st.ID); err != nil {

@@ -25,8 +25,8 @@ func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 	return w.store.Cleanup(ctx)
 }
 
-// Cleanup deletes expired OAuth codes, old idempotency keys and expired
-// sessions.
+// Cleanup deletes expired OAuth codes, old idempotency keys, expired
+// sessions and uploads that no status took within a day.
 func (s *Store) Cleanup(ctx context.Context) error {
 	now := s.Now()
 	for _, q := range []struct {
@@ -41,7 +41,7 @@ func (s *Store) Cleanup(ctx context.Context) error {
 			return fmt.Errorf("cleanup: %w", err)
 		}
 	}
-	return nil
+	return s.cleanupMedia(ctx)
 }
 
 // PhasesArgs is the periodic job that moves consultations whose phase

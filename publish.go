@@ -156,6 +156,7 @@ type StatusObject struct {
 	Tags            []string
 	Local           bool
 	Poll            *ObjectPoll // a poll's options and counts, if it has one
+	Attachments     []ObjectAttachment
 }
 
 // ObjectMention is an actor a status mentions.
@@ -228,6 +229,9 @@ func (s *Store) statusObject(ctx context.Context, q querier, st *Status) (*Statu
 		return nil, fmt.Errorf("tags of %s: %w", st.ID, err)
 	}
 	if o.Poll, err = s.pollObject(ctx, q, st.ID); err != nil {
+		return nil, err
+	}
+	if o.Attachments, err = s.objectAttachments(ctx, q, st.ID); err != nil {
 		return nil, err
 	}
 	return o, nil

@@ -84,6 +84,8 @@ type RemoteStatus struct {
 	RawActivity []byte
 	// Poll is the poll of a Question, with its origin's counts.
 	Poll *RemotePoll
+	// Attachments are its media, in order.
+	Attachments []RemoteAttachment
 }
 
 // maxRemoteContent is the longest remote status kept, in bytes of HTML.
@@ -138,7 +140,7 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 	if len(content) > maxRemoteContent {
 		return nil, Invalid("content", "is larger than %d bytes", maxRemoteContent)
 	}
-	if strings.TrimSpace(content) == "" && rs.Summary == "" && rs.Poll == nil {
+	if strings.TrimSpace(content) == "" && rs.Summary == "" && rs.Poll == nil && len(rs.Attachments) == 0 {
 		return nil, Invalid("content", "is empty")
 	}
 	summary := PlainText(rs.Summary)
@@ -181,6 +183,9 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 		err := s.inTx(ctx, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `UPDATE statuses SET content = $2, spoiler_text = $3, sensitive = $4, language = $5,
 				edited_at = $6, raw = $7 WHERE id = $1`, existing.ID, content, summary, rs.Sensitive, lang, edited, rs.Raw); err != nil {
+				return err
+			}
+			if err := s.saveRemoteMedia(ctx, tx, author.ID, existing.ID, rs.Attachments); err != nil {
 				return err
 			}
 			if rs.RawActivity == nil {
@@ -238,6 +243,9 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 			return errAlreadyStored
 		}
 		if err := s.saveRemotePoll(ctx, tx, st.ID, rs.Poll, false); err != nil {
+			return err
+		}
+		if err := s.saveRemoteMedia(ctx, tx, author.ID, st.ID, rs.Attachments); err != nil {
 			return err
 		}
 		// Replies that arrived before this status now hang under it.

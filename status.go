@@ -52,8 +52,11 @@ type Status struct {
 	CountsHidden bool  `db:"-"`
 	Bookmarked   bool  `db:"-"`
 	Poll         *Poll `db:"-"`
+	// Media are the attachments, in order.
+	Media []*MediaAttachment `db:"-"`
 
-	newPoll *pollRow // a poll posted with the status, until it is stored
+	newPoll  *pollRow // a poll posted with the status, until it is stored
+	newMedia []string // uploads the status is to carry, until it is stored
 }
 
 // AppInfo names the application a status was posted from.
@@ -85,6 +88,8 @@ type NewStatus struct {
 	Poll *NewPoll
 	// ReplyPolicy says who may reply; "" is everyone.
 	ReplyPolicy string
+	// MediaIDs are the member's uploads the status carries, in order.
+	MediaIDs []string
 }
 
 const idempotencyWindow = 24 * time.Hour
@@ -151,7 +156,7 @@ func (s *Store) idempotent(ctx context.Context, author *Member, key string) (*St
 // prepareStatus validates ns and renders its text.
 func (s *Store) prepareStatus(ctx context.Context, author *Member, ns NewStatus) (*Status, Rendered, error) {
 	text := strings.TrimSpace(ns.Text)
-	if text == "" {
+	if text == "" && len(ns.MediaIDs) == 0 {
 		return nil, Rendered{}, Invalid("status", "can't be blank")
 	}
 	if n := utf8.RuneCountInString(ns.Text) + utf8.RuneCountInString(ns.SpoilerText); n > s.limit.MaxCharacters {
@@ -207,6 +212,10 @@ func (s *Store) prepareStatus(ctx context.Context, author *Member, ns NewStatus)
 		}
 		st.newPoll = p
 	}
+	if err := s.checkMediaIDs(ctx, s.pool, author.ID, "", ns.MediaIDs); err != nil {
+		return nil, Rendered{}, err
+	}
+	st.newMedia = ns.MediaIDs
 	if ns.InReplyToID != "" {
 		parent, err := s.Status(ctx, ns.InReplyToID, author.ID)
 		if errors.Is(err, ErrNotFound) {
@@ -268,6 +277,11 @@ func (s *Store) insertStatus(ctx context.Context, tx pgx.Tx, st *Status, r Rende
 	}
 	if st.newPoll != nil {
 		if err := insertPoll(ctx, tx, st.ID, st.newPoll, st.CreatedAt); err != nil {
+			return err
+		}
+	}
+	if len(st.newMedia) > 0 {
+		if err := s.attachMedia(ctx, tx, st.AccountID, st.ID, st.newMedia); err != nil {
 			return err
 		}
 	}
@@ -507,6 +521,11 @@ func (s *Store) DeleteStatus(ctx context.Context, m *Member, id string) (*Status
 		if err != nil {
 			return err
 		}
+		// Its uploads wait a day again, for a redraft to take them.
+		if _, err := tx.Exec(ctx, `UPDATE media_attachments SET status_id = NULL, created_at = $2
+			WHERE status_id = $1 AND file IS NOT NULL`, id, s.Now()); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `DELETE FROM statuses WHERE id = $1`, id)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
@@ -651,6 +670,9 @@ func (s *Store) hydrate(ctx context.Context, viewerID string, sts []*Status) err
 		}
 	}
 	if err := s.hydratePolls(ctx, viewerID, sts, ids); err != nil {
+		return err
+	}
+	if err := s.hydrateMedia(ctx, sts, ids); err != nil {
 		return err
 	}
 	var groupIDs []string

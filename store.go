@@ -22,6 +22,8 @@ type Store struct {
 	keygen    KeyGenerator
 	publisher Publisher
 	resolver  Resolver
+	// mediaFiles keeps uploads (media.go).
+	mediaFiles MediaFiles
 }
 
 // Limits are the sizes the instance accepts.

@@ -23,7 +23,12 @@ func (s *Store) HomeTimeline(ctx context.Context, viewerID string, p Page) ([]*S
 type PublicTimelineFilter struct {
 	Local  bool // only this instance's statuses
 	Remote bool // only other instances' statuses
+	// OnlyMedia keeps the statuses with attachments.
+	OnlyMedia bool
 }
+
+// withMedia is the condition of statuses s that carry attachments.
+const withMedia = ` AND EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = s.id)`
 
 // PublicTimeline returns public statuses, newest first.
 func (s *Store) PublicTimeline(ctx context.Context, viewerID string, f PublicTimelineFilter, p Page) ([]*Status, error) {
@@ -35,6 +40,9 @@ func (s *Store) PublicTimeline(ctx context.Context, viewerID string, f PublicTim
 		cond = " AND s.local"
 	case f.Remote && !f.Local:
 		cond = " AND NOT s.local"
+	}
+	if f.OnlyMedia {
+		cond += withMedia
 	}
 	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
 		WHERE s.visibility = 'public' AND `+listed+cond+where+order, args...)
@@ -54,6 +62,7 @@ func (s *Store) TagTimeline(ctx context.Context, viewerID, name string, local bo
 type AccountStatusFilter struct {
 	ExcludeReplies bool
 	Tagged         string
+	OnlyMedia      bool // only statuses with attachments
 }
 
 // AccountStatuses returns the statuses of accountID that viewerID may see,
@@ -73,6 +82,9 @@ func (s *Store) AccountStatuses(ctx context.Context, accountID, viewerID string,
 	if f.ExcludeReplies {
 		// Mastodon keeps self-replies (threads) when replies are excluded.
 		where += " AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)"
+	}
+	if f.OnlyMedia {
+		where += withMedia
 	}
 	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
 		WHERE `+owner+` AND `+visibleTo("$2")+`

@@ -178,7 +178,7 @@ func TestGoldenActivities(t *testing.T) {
 		name string
 		out  *roundtable.Outgoing
 	}{
-		{"create", &roundtable.Outgoing{Kind: roundtable.OutCreate, Actor: alice, Object: goldenNote(roundtable.Public, bobURI)}},
+		{"create", &roundtable.Outgoing{Kind: roundtable.OutCreate, Actor: alice, Object: withPicture(goldenNote(roundtable.Public, bobURI))}},
 		{"update", &roundtable.Outgoing{Kind: roundtable.OutUpdate, Actor: alice, Object: updated}},
 		{"delete", &roundtable.Outgoing{Kind: roundtable.OutDelete, Actor: alice, Object: goldenNote(roundtable.Public, bobURI)}},
 		{"follow", &roundtable.Outgoing{Kind: roundtable.OutFollow, Actor: alice, Target: bob,

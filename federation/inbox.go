@@ -428,6 +428,7 @@ func (f *Federator) saveNoteBy(ctx context.Context, author *roundtable.Account, 
 		GroupURIs: addressees(note),
 	}
 	rs.Poll = f.questionPoll(note)
+	rs.Attachments = remoteAttachments(note)
 	if v != nil {
 		rs.ActivityID, rs.RawActivity = v.id, v.raw
 		rs.GroupURIs = append(rs.GroupURIs, v.groups...)

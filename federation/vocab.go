@@ -237,6 +237,7 @@ func (f *Federator) noteExtensions(m map[string]any, o *roundtable.StatusObject)
 		tags = []any{}
 	}
 	m["tag"] = tags
+	m["attachment"] = attachmentDocuments(o.Attachments)
 	pollExtensions(m, o)
 }
 
@@ -251,6 +252,8 @@ var contextValue = []any{
 		"Hashtag":                   "as:Hashtag",
 		"toot":                      "http://joinmastodon.org/ns#",
 		"discoverable":              "toot:discoverable",
+		"blurhash":                  "toot:blurhash",
+		"focalPoint":                map[string]string{"@container": "@list", "@id": "toot:focalPoint"},
 		"indexable":                 "toot:indexable",
 		"featured":                  map[string]string{"@id": "toot:featured", "@type": "@id"},
 		"lemmy":                     "https://join-lemmy.org/ns#",

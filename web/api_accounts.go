@@ -136,9 +136,15 @@ func (s *Server) accountStatuses(w http.ResponseWriter, r *http.Request) {
 	}
 	f.ExcludeReplies = ex != nil && *ex
 	f.Tagged = p.get("tagged")
-	for _, name := range []string{"pinned", "only_media"} {
+	media, err := p.boolean("only_media")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f.OnlyMedia = media != nil && *media
+	for _, name := range []string{"pinned"} {
 		if b, _ := p.boolean(name); b != nil && *b {
-			// Nothing is pinned and no status has media yet.
+			// Nothing is pinned.
 			if _, err := s.store.Account(r.Context(), chi.URLParam(r, "id")); err != nil {
 				s.writeError(w, r, err)
 				return

@@ -244,7 +244,7 @@ func (s *Server) adminGetAccount(w http.ResponseWriter, r *http.Request) {
 
 // adminAccountAction serves POST /api/v1/admin/accounts/{id}/action: type
 // none (a warning), disable (sign-in turned off), silence (limit),
-// suspend; sensitive is not available (no media here). warning_preset_id and
+// suspend; sensitive is not available. warning_preset_id and
 // send_email_notification are accepted and ignored (the member is told in
 // the app).
 func (s *Server) adminAccountAction(w http.ResponseWriter, r *http.Request) {
@@ -278,7 +278,7 @@ func (s *Server) adminAccountAction(w http.ResponseWriter, r *http.Request) {
 	case "silence":
 		_, err = s.store.LimitAccount(r.Context(), m, id, withDefault(g, "Limited from a moderation app."))
 	case "sensitive":
-		err = errStatus(http.StatusUnprocessableEntity, "The action sensitive is not available: this instance takes no media.")
+		err = errStatus(http.StatusUnprocessableEntity, "The action sensitive is not available on this instance.")
 	default:
 		err = roundtable.Invalid("type", "must be none, disable, sensitive, silence or suspend")
 	}

@@ -69,6 +69,10 @@ func (s *Server) editStatus(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if p.has("media_ids[]") || p.has("media_ids") {
+		ids := p.list("media_ids")
+		e.MediaIDs = &ids
+	}
 	st, err := s.store.EditStatus(r.Context(), m, chi.URLParam(r, "id"), e)
 	if err != nil {
 		s.writeError(w, r, err)

@@ -36,10 +36,7 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if len(p.list("media_ids")) > 0 {
-		s.writeError(w, r, roundtable.Invalid("media_ids", "media attachments are not supported yet"))
-		return
-	}
+	ns.MediaIDs = p.list("media_ids")
 	if ns.Poll, err = readPoll(p); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -213,11 +210,12 @@ func (s *Server) publicTimeline(w http.ResponseWriter, r *http.Request) {
 	}
 	f.Local = local != nil && *local
 	f.Remote = remote != nil && *remote
-	if media, _ := p.boolean("only_media"); media != nil && *media {
-		// No status has media yet.
-		writeJSON(w, http.StatusOK, []any{})
+	media, err := p.boolean("only_media")
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
+	f.OnlyMedia = media != nil && *media
 	sts, err := s.store.PublicTimeline(r.Context(), viewerID(r), f, pg)
 	s.writeStatuses(w, r, sts, err)
 }

@@ -190,7 +190,7 @@ func (s *Server) status(st *roundtable.Status, withSource bool) statusJSON {
 	out := statusJSON{
 		ID: st.ID, CreatedAt: apiTime(st.CreatedAt), EditedAt: apiTimePtr(st.EditedAt),
 		Content: st.Content, Visibility: string(st.Visibility), Sensitive: st.Sensitive, SpoilerText: st.SpoilerText,
-		MediaAttachments: []any{}, Mentions: []mentionJSON{}, Tags: []tagJSON{}, Emojis: []any{},
+		MediaAttachments: s.mediaAttachments(st.Media), Mentions: []mentionJSON{}, Tags: []tagJSON{}, Emojis: []any{},
 		ReblogsCount: st.ReblogsCount, FavouritesCount: st.FavouritesCount, RepliesCount: st.RepliesCount,
 		InReplyToID: st.InReplyToID, InReplyToAccountID: st.InReplyToAccountID, Language: st.Language,
 		Favourited: st.Favourited, Bookmarked: st.Bookmarked, Filtered: []any{}, ContentType: st.ContentType,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/roundtable-fed/roundtable"
 	"github.com/roundtable-fed/roundtable/federation"
+	"github.com/roundtable-fed/roundtable/media"
 	"github.com/roundtable-fed/roundtable/migrations/dbtest"
 	"github.com/roundtable-fed/roundtable/web"
 )
@@ -39,7 +40,12 @@ func newInstance(t testing.TB) *instance {
 	store := roundtable.NewStore(dbtest.Pool(t), roundtable.WithLinks(roundtable.Links{Base: base}),
 		roundtable.WithPasswordParams(testPasswords))
 	fed := federation.New(federation.Config{Name: "Test", Version: "0.1.0", Insecure: true}, store)
-	srv, err := web.New(web.Config{Name: "Test", Version: "0.1.0", Mount: fed.Routes}, store)
+	mediaDir, err := media.NewDir(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.SetMediaFiles(mediaDir)
+	srv, err := web.New(web.Config{Name: "Test", Version: "0.1.0", Mount: fed.Routes, Media: mediaDir, RemoteMedia: fed}, store)
 	if err != nil {
 		t.Fatal(err)
 	}

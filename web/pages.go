@@ -237,6 +237,14 @@ type pageStatus struct {
 	SpoilerText string
 	Content     template.HTML
 	Account     pageAccount
+	Media       []pageMedia
+}
+
+// pageMedia is an image of a status as pages show it: its preview, linking
+// to the original, with its alt text.
+type pageMedia struct {
+	URL, PreviewURL, Description string
+	Width, Height                int
 }
 
 // pageAccount is an account as pages show it.
@@ -268,6 +276,7 @@ func (s *Server) pageStatuses(sts []*roundtable.Status) []pageStatus {
 			// Content is sanitised when stored.
 			Content: template.HTML(st.Content), //nolint:gosec
 			Account: s.pageAccount(st.Account),
+			Media:   s.pageMedia(st.Media),
 		})
 	}
 	return out

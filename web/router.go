@@ -30,6 +30,7 @@ func (s *Server) routes() chi.Router {
 	}
 	r.Get("/avatars/original/missing.png", serveDefaultImage)
 	r.Get("/headers/original/missing.png", serveDefaultImage)
+	s.mediaFileRoutes(r)
 
 	apiCORS := cors.Handler(cors.Options{
 		AllowedOrigins:   []string{"*"},
@@ -64,6 +65,7 @@ func (s *Server) routes() chi.Router {
 			s.moderationRoutes(r)
 			s.membersToolsRoutes(r)
 			s.moderationActionRoutes(r)
+			s.mediaAPIRoutes(r)
 		})
 	})
 

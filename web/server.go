@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/roundtable-fed/roundtable"
+	"github.com/roundtable-fed/roundtable/media"
 )
 
 // Config is what the web layer needs to know about the instance.
@@ -39,6 +40,11 @@ type Config struct {
 	SessionCleanup time.Duration
 	// Mount adds routes of other adapters (federation) to the router.
 	Mount func(chi.Router)
+	// Media is the directory of uploads and of the remote media cache; nil
+	// refuses uploads.
+	Media *media.Dir
+	// RemoteMedia fetches remote attachments for the media proxy.
+	RemoteMedia RemoteMedia
 }
 
 // Server is the HTTP side of an instance.

@@ -26,6 +26,7 @@ type pageContribution struct {
 	Title        string
 	SpoilerText  string
 	Content      template.HTML
+	Media        []pageMedia
 	Account      pageAccount
 	// ProfileURL is where its author is read about.
 	ProfileURL string
@@ -184,6 +185,7 @@ func (s *Server) pageContribution(st *roundtable.Status, m *roundtable.Member, m
 		SpoilerText: st.SpoilerText,
 		// Content is sanitised when stored.
 		Content:    template.HTML(st.Content), //nolint:gosec
+		Media:      s.pageMedia(st.Media),
 		Account:    s.pageAccount(st.Account),
 		ProfileURL: s.profileURL(st.Account),
 		Favourites: st.FavouritesCount, ShowCounts: !st.CountsHidden, Favourited: st.Favourited,

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/roundtable-fed/roundtable"
 	"github.com/roundtable-fed/roundtable/federation"
+	"github.com/roundtable-fed/roundtable/media"
 	"github.com/roundtable-fed/roundtable/migrations"
 	"github.com/roundtable-fed/roundtable/web"
 )
@@ -117,18 +119,25 @@ func serve(ctx context.Context, stopSignals func(), args []string, e env) error 
 	fed.SetQueue(jobs)
 	store.SetPublisher(fed)
 	store.SetResolver(fed)
+	mediaDir, err := media.NewDir(filepath.Join(cfg.DataDir, "media"), 0)
+	if err != nil {
+		return err
+	}
+	store.SetMediaFiles(mediaDir)
 	var handler http.Handler
 	if *role == roleWorker {
 		handler = workerHandler(ready, reg)
 	} else {
 		handler, err = web.New(web.Config{
-			Name:     cfg.Name,
-			Version:  version,
-			Secure:   !cfg.InsecureHTTP,
-			Logger:   log,
-			Ready:    ready,
-			Registry: reg,
-			Mount:    fed.Routes,
+			Name:        cfg.Name,
+			Version:     version,
+			Secure:      !cfg.InsecureHTTP,
+			Logger:      log,
+			Ready:       ready,
+			Registry:    reg,
+			Mount:       fed.Routes,
+			Media:       mediaDir,
+			RemoteMedia: fed,
 			// SessionCleanup stays 0: the periodic cleanup job deletes
 			// expired sessions.
 		}, store)
