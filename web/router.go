@@ -62,6 +62,7 @@ func (s *Server) routes() chi.Router {
 			s.moderationRoutes(r)
 			s.membersToolsRoutes(r)
 			s.moderationActionRoutes(r)
+			s.streamingRoutes(r)
 		})
 	})
 

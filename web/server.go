@@ -51,6 +51,7 @@ type Server struct {
 	router   chi.Router
 	m        serverMetrics
 	pages    *pages
+	hub      *hub
 }
 
 type serverMetrics struct {
@@ -90,6 +91,7 @@ func New(cfg Config, store *roundtable.Store) (*Server, error) {
 		return nil, err
 	}
 	s.pages = p
+	s.hub = newHub(s)
 	s.router = s.routes()
 	return s, nil
 }
