@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/roundtable-fed/roundtable/migrations/dbtest"
+)
+
+// addrOn returns a free address on the loopback host 127.0.0.n.
+func addrOn(t *testing.T, n int) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.%d:0", n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestStreamingAcrossProcesses runs one instance as two serve processes on
+// one database, as behind a load balancer: a status posted through one
+// reaches a streaming client of the other, and stopping a process closes
+// its streaming connections so that it exits in time.
+func TestStreamingAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	domain := addrOn(t, 140)
+	env1 := map[string]string{
+		"ROUNDTABLE_DATABASE_URL":  dbtest.URL(t),
+		"ROUNDTABLE_DATA_DIR":      t.TempDir(),
+		"ROUNDTABLE_DOMAIN":        domain,
+		"ROUNDTABLE_LISTEN":        domain,
+		"ROUNDTABLE_INSECURE_HTTP": "true",
+		"ROUNDTABLE_LOG_LEVEL":     "warn",
+	}
+	env2 := maps.Clone(env1)
+	env2["ROUNDTABLE_LISTEN"] = addrOn(t, 141)
+	one := &peer{t: t, srv: startServe(t, env1), env: env1, domain: domain}
+	two := &peer{t: t, srv: startServe(t, env2), env: env2, domain: domain}
+	alice, bob := one.member("alice"), one.member("bob")
+
+	var bobAccount map[string]any
+	if code := two.api("GET", "/api/v1/accounts/lookup?acct=bob", alice, nil, &bobAccount); code != 200 {
+		t.Fatalf("lookup bob: %d", code)
+	}
+	if code := two.api("POST", "/api/v1/accounts/"+bobAccount["id"].(string)+"/follow", alice, nil, nil); code != 200 {
+		t.Fatalf("follow bob: %d", code)
+	}
+
+	// Alice streams her home timeline from the first process.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ws := "ws://" + env1["ROUNDTABLE_LISTEN"] + "/api/v1/streaming?stream=user&access_token=" + alice
+	conn, _, err := websocket.Dial(ctx, ws, nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", ws, err)
+	}
+	defer conn.CloseNow()
+
+	// Bob posts through the second.
+	post := two.post(bob, map[string]any{"status": "Posted through the second process"})
+	_, b, err := conn.Read(ctx)
+	if err != nil {
+		t.Fatalf("no event on the first process: %v", err)
+	}
+	var ev struct {
+		Stream  []string `json:"stream"`
+		Event   string   `json:"event"`
+		Payload string   `json:"payload"`
+	}
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatalf("event %s: %v", b, err)
+	}
+	var st map[string]any
+	if err := json.Unmarshal([]byte(ev.Payload), &st); err != nil {
+		t.Fatalf("payload %s: %v", ev.Payload, err)
+	}
+	if ev.Event != "update" || strings.Join(ev.Stream, ",") != "user" || st["id"] != post["id"] ||
+		!strings.Contains(st["content"].(string), "second process") {
+		t.Fatalf("event on the first process: %s", b)
+	}
+
+	// Stopping the first process closes the connection as "going away",
+	// and the process exits within its shutdown budget.
+	closed := make(chan error, 1)
+	go func() {
+		_, _, err := conn.Read(context.Background())
+		closed <- err
+	}()
+	if code := one.srv.stop(syscall.SIGTERM, 15*time.Second); code != 0 {
+		t.Errorf("serve exited with %d; stderr:\n%s", code, one.srv.logs())
+	}
+	if err := <-closed; websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Errorf("streaming connection at shutdown: %v, want status 1001", err)
+	}
+}
