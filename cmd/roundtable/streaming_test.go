@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"net"
+	"net/http"
 	"strings"
 	"syscall"
 	"testing"
@@ -65,9 +67,32 @@ func TestStreamingAcrossProcesses(t *testing.T) {
 		t.Fatalf("dial %s: %v", ws, err)
 	}
 	defer conn.CloseNow()
+	// And the local timeline as server-sent events from the second.
+	req, _ := http.NewRequestWithContext(ctx, "GET", two.srv.base+"/api/v1/streaming/public/local", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("SSE on the second process: %v %v", err, res)
+	}
+	defer res.Body.Close()
+	sse := bufio.NewReader(res.Body)
+	if line, err := sse.ReadString('\n'); err != nil || !strings.HasPrefix(line, ":") {
+		t.Fatalf("SSE opening %q: %v", line, err)
+	}
 
 	// Bob posts through the second.
 	post := two.post(bob, map[string]any{"status": "Posted through the second process"})
+	for want := "event: update\n"; ; {
+		line, err := sse.ReadString('\n')
+		if err != nil {
+			t.Fatalf("SSE on the second process: %v", err)
+		}
+		if line == want {
+			if line, _ = sse.ReadString('\n'); !strings.Contains(line, post["id"].(string)) {
+				t.Fatalf("SSE update on the second process: %s", line)
+			}
+			break
+		}
+	}
 	_, b, err := conn.Read(ctx)
 	if err != nil {
 		t.Fatalf("no event on the first process: %v", err)
