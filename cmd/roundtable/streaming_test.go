@@ -128,3 +128,48 @@ func TestStreamingAcrossProcesses(t *testing.T) {
 		t.Errorf("streaming connection at shutdown: %v, want status 1001", err)
 	}
 }
+
+// TestStreamingReceivedStatus: a status that arrives from another server
+// reaches the streams of its author's followers here.
+func TestStreamingReceivedStatus(t *testing.T) {
+	t.Parallel()
+	a, b := startPeer(t, 142), startPeer(t, 143)
+	alice, bob := a.member("alice"), b.member("bob")
+	accounts, _ := a.resolve(alice, "@bob@"+b.domain)
+	if len(accounts) != 1 {
+		t.Fatalf("A's search for bob: %v", accounts)
+	}
+	bobOnA := accounts[0]["id"].(string)
+	if code := a.api("POST", "/api/v1/accounts/"+bobOnA+"/follow", alice, nil, nil); code != 200 {
+		t.Fatalf("follow: %d", code)
+	}
+	eventually(t, 20*time.Second, "alice's follow of bob accepted", func() bool {
+		var rels []map[string]any
+		a.api("GET", "/api/v1/accounts/relationships?id[]="+bobOnA, alice, nil, &rels)
+		return len(rels) == 1 && rels[0]["following"] == true
+	})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws://"+a.domain+"/api/v1/streaming?stream=user&access_token="+alice, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	post := b.post(bob, map[string]any{"status": "Sent from B"})
+	_, msg, err := conn.Read(ctx)
+	if err != nil {
+		t.Fatalf("no event on A: %v", err)
+	}
+	var ev struct {
+		Event   string `json:"event"`
+		Payload string `json:"payload"`
+	}
+	var st map[string]any
+	if err := json.Unmarshal(msg, &ev); err != nil || json.Unmarshal([]byte(ev.Payload), &st) != nil {
+		t.Fatalf("event %s: %v", msg, err)
+	}
+	if ev.Event != "update" || st["uri"] != post["uri"] || st["account"].(map[string]any)["acct"] != "bob@"+b.domain {
+		t.Fatalf("event on A: %s", msg)
+	}
+}
