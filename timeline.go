@@ -11,12 +11,24 @@ func (s *Store) HomeTimeline(ctx context.Context, viewerID string, p Page) ([]*S
 	p = p.clamp(20, 40)
 	where, order, args := p.sql("s.id", 2)
 	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
-		WHERE (s.account_id = $1 OR s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted)
-			OR s.group_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted))
-		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = $1 AND b.target_account_id = s.account_id)
-			OR (b.account_id = s.account_id AND b.target_account_id = $1))
-		AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.account_id = $1 AND u.target_account_id = s.account_id)
-		AND `+visibleTo("$1")+where+order, append([]any{viewerID}, args...)...)
+		WHERE `+inHome("$1")+where+order, append([]any{viewerID}, args...)...)
+}
+
+// inHome is the SQL condition under which status s belongs in the home
+// timeline of the account $n.
+func inHome(n string) string {
+	return `(s.account_id = ` + n + ` OR s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = ` + n + ` AND accepted)
+			OR s.group_id IN (SELECT target_account_id FROM follows WHERE account_id = ` + n + ` AND accepted))
+		AND ` + unblocked(n) + `
+		AND ` + visibleTo(n)
+}
+
+// unblocked is the SQL condition under which neither the account $n nor
+// the author of status s blocks the other, and $n has not muted the author.
+func unblocked(n string) string {
+	return `NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ` + n + ` AND b.target_account_id = s.account_id)
+			OR (b.account_id = s.account_id AND b.target_account_id = ` + n + `))
+		AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.account_id = ` + n + ` AND u.target_account_id = s.account_id)`
 }
 
 // PublicTimelineFilter narrows the public timeline.

@@ -51,29 +51,37 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		tok, err := s.store.TokenByValue(r.Context(), raw)
+		c, err := s.callerFor(r.Context(), raw)
 		if err != nil {
-			if errors.Is(err, roundtable.ErrUnauthorized) {
-				err = errInvalidToken
-			}
 			s.writeError(w, r, err)
 			return
 		}
-		c := &caller{token: tok}
-		if tok.AccountID != nil {
-			m, err := s.store.Member(r.Context(), *tok.AccountID)
-			if errors.Is(err, roundtable.ErrNotFound) {
-				s.writeError(w, r, errInvalidToken)
-				return
-			}
-			if err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			c.member = m
-		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
 	})
+}
+
+// callerFor returns the caller holding the access token raw, or
+// errInvalidToken.
+func (s *Server) callerFor(ctx context.Context, raw string) (*caller, error) {
+	tok, err := s.store.TokenByValue(ctx, raw)
+	if err != nil {
+		if errors.Is(err, roundtable.ErrUnauthorized) {
+			err = errInvalidToken
+		}
+		return nil, err
+	}
+	c := &caller{token: tok}
+	if tok.AccountID != nil {
+		m, err := s.store.Member(ctx, *tok.AccountID)
+		if errors.Is(err, roundtable.ErrNotFound) {
+			return nil, errInvalidToken
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.member = m
+	}
+	return c, nil
 }
 
 // scope admits requests whose token holds the scope. Without a token the

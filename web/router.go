@@ -66,6 +66,7 @@ func (s *Server) routes() chi.Router {
 			s.membersToolsRoutes(r)
 			s.moderationActionRoutes(r)
 			s.mediaAPIRoutes(r)
+			s.streamingRoutes(r)
 		})
 	})
 

@@ -57,6 +57,7 @@ type Server struct {
 	router   chi.Router
 	m        serverMetrics
 	pages    *pages
+	hub      *hub
 }
 
 type serverMetrics struct {
@@ -96,6 +97,7 @@ func New(cfg Config, store *roundtable.Store) (*Server, error) {
 		return nil, err
 	}
 	s.pages = p
+	s.hub = newHub(s)
 	s.router = s.routes()
 	return s, nil
 }

@@ -125,10 +125,11 @@ func serve(ctx context.Context, stopSignals func(), args []string, e env) error 
 	}
 	store.SetMediaFiles(mediaDir)
 	var handler http.Handler
+	var webServer *web.Server
 	if *role == roleWorker {
 		handler = workerHandler(ready, reg)
 	} else {
-		handler, err = web.New(web.Config{
+		webServer, err = web.New(web.Config{
 			Name:        cfg.Name,
 			Version:     version,
 			Secure:      !cfg.InsecureHTTP,
@@ -144,6 +145,7 @@ func serve(ctx context.Context, stopSignals func(), args []string, e env) error 
 		if err != nil {
 			return fmt.Errorf("web: %w", err)
 		}
+		handler = webServer
 	}
 	if *role != roleWeb {
 		// Jobs are stopped by shutdown, not by the signal that cancels ctx.
@@ -160,6 +162,10 @@ func serve(ctx context.Context, stopSignals func(), args []string, e env) error 
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if webServer != nil {
+		// Streaming connections stay open until told to go.
+		srv.RegisterOnShutdown(webServer.CloseStreams)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
