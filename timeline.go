@@ -6,13 +6,17 @@ import (
 )
 
 // HomeTimeline returns the statuses of the member and of the accounts it
-// follows that it may see, newest first.
+// follows that it may see, and the public statuses with hashtags it
+// follows, newest first; those of accounts in its exclusive lists are left
+// to those lists.
 func (s *Store) HomeTimeline(ctx context.Context, viewerID string, p Page) ([]*Status, error) {
 	p = p.clamp(20, 40)
 	where, order, args := p.sql("s.id", 2)
 	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
 		WHERE (s.account_id = $1 OR s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted)
-			OR s.group_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted))
+			OR s.group_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted)
+			OR `+followedTagStatus+`)
+		AND NOT `+inExclusiveList+`
 		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = $1 AND b.target_account_id = s.account_id)
 			OR (b.account_id = s.account_id AND b.target_account_id = $1))
 		AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.account_id = $1 AND u.target_account_id = s.account_id)
