@@ -13,9 +13,9 @@ import (
 // List is a member's own grouping of accounts it follows, read as a
 // timeline of their statuses.
 type List struct {
-	ID        string    `db:"id"`
-	AccountID string    `db:"account_id"`
-	Title     string    `db:"title"`
+	ID        string `db:"id"`
+	AccountID string `db:"account_id"`
+	Title     string `db:"title"`
 	// RepliesPolicy says which replies to others the list shows: those to
 	// any account the owner follows, to members of the list, or none.
 	RepliesPolicy string    `db:"replies_policy"`
