@@ -279,6 +279,7 @@ func (s *Store) ListTimeline(ctx context.Context, m *Member, id string, p Page) 
 
 // inExclusiveList is the SQL condition under which status s is by an
 // account that the member $1 reads in one of its exclusive lists, and so
-// not in its home timeline.
-const inExclusiveList = `EXISTS (SELECT 1 FROM list_accounts xa JOIN lists xl ON xl.id = xa.list_id
-	WHERE xl.account_id = $1 AND xl.exclusive AND xa.account_id = s.account_id AND s.account_id <> $1)`
+// not in its home timeline. Its first test is computed once per query.
+const inExclusiveList = `(EXISTS (SELECT 1 FROM lists xe WHERE xe.account_id = $1 AND xe.exclusive)
+	AND EXISTS (SELECT 1 FROM list_accounts xa JOIN lists xl ON xl.id = xa.list_id
+		WHERE xl.account_id = $1 AND xl.exclusive AND xa.account_id = s.account_id AND s.account_id <> $1))`

@@ -129,9 +129,11 @@ func (s *Store) FollowedTags(ctx context.Context, m *Member, p Page) ([]*Tag, []
 }
 
 // followedTagStatus is the SQL condition under which status s is a public
-// status with a hashtag that the member $1 follows.
-const followedTagStatus = `(s.visibility = 'public' AND ` + listed + ` AND EXISTS (SELECT 1 FROM status_tags ht
-	JOIN followed_tags hf ON lower(hf.name) = lower(ht.name) WHERE ht.status_id = s.id AND hf.account_id = $1))`
+// status with a hashtag that the member $1 follows. Its first test is
+// computed once per query, so members who follow no hashtag pay nothing.
+const followedTagStatus = `(EXISTS (SELECT 1 FROM followed_tags hx WHERE hx.account_id = $1) AND s.visibility = 'public'
+	AND EXISTS (SELECT 1 FROM status_tags ht JOIN followed_tags hf ON lower(hf.name) = lower(ht.name)
+		WHERE ht.status_id = s.id AND hf.account_id = $1) AND ` + listed + `)`
 
 // TagQuery selects the statuses of a hashtag timeline.
 type TagQuery struct {
