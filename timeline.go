@@ -6,7 +6,9 @@ import (
 )
 
 // HomeTimeline returns the statuses of the member and of the accounts it
-// follows that it may see, newest first.
+// follows that it may see, and the public statuses with hashtags it
+// follows, newest first; those of accounts in its exclusive lists are left
+// to those lists.
 func (s *Store) HomeTimeline(ctx context.Context, viewerID string, p Page) ([]*Status, error) {
 	p = p.clamp(20, 40)
 	where, order, args := p.sql("s.id", 2)
@@ -18,7 +20,9 @@ func (s *Store) HomeTimeline(ctx context.Context, viewerID string, p Page) ([]*S
 // timeline of the account $n.
 func inHome(n string) string {
 	return `(s.account_id = ` + n + ` OR s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = ` + n + ` AND accepted)
-			OR s.group_id IN (SELECT target_account_id FROM follows WHERE account_id = ` + n + ` AND accepted))
+			OR s.group_id IN (SELECT target_account_id FROM follows WHERE account_id = ` + n + ` AND accepted)
+			OR ` + followedTagStatus(n) + `)
+		AND NOT ` + inExclusiveList(n) + `
 		AND ` + unblocked(n) + `
 		AND ` + visibleTo(n)
 }

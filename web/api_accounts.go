@@ -154,7 +154,7 @@ func (s *Server) accountStatuses(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sts, err := s.store.AccountStatuses(r.Context(), chi.URLParam(r, "id"), viewerID(r), f, pg)
-	s.writeStatuses(w, r, sts, err)
+	s.writeStatusesIn(w, r, roundtable.FilterAccount, sts, err)
 }
 
 // followers and following answer [] to others when the account hides

@@ -83,7 +83,7 @@ func TestStatusBadInput(t *testing.T) {
 		{"content_type html", jsonType, `{"status": "hi", "content_type": "text/html"}`, 422, "content_type"},
 		{"media_ids", jsonType, `{"status": "hi", "media_ids": ["1"]}`, 422, "media_ids"},
 		{"poll with one option", jsonType, `{"status": "hi", "poll": {"options": ["a"], "expires_in": 300}}`, 422, "poll[options]"},
-		{"scheduled_at", formType, `status=hi&scheduled_at=2030-01-01T00:00:00Z`, 422, "scheduled_at"},
+		{"scheduled_at", formType, `status=hi&scheduled_at=2030-01-01T00:00:00Z`, 422, "Scheduled posts are not supported on this instance"},
 		{"long Idempotency-Key", "", "", 422, "Idempotency-Key"}, // sent below with a header
 		{"text/xml", "text/xml", `<status>hi</status>`, 415, "text/xml"},
 		{"text/plain", "text/plain", `hi`, 415, "text/plain"},

@@ -277,7 +277,6 @@ func TestStubEndpoints(t *testing.T) {
 		{"GET", "/api/v2/suggestions", true, "[]", 200},
 		{"GET", "/api/v1/statuses/%s/reblogged_by", true, "[]", 200},
 		{"GET", "/api/v1/markers?timeline[]=home&timeline[]=notifications", false, "{}", 200},
-		{"POST", "/api/v1/markers", false, "{}", 200},
 		{"GET", "/api/v1/filters", false, "[]", 200},
 		{"GET", "/api/v2/filters", false, "[]", 200},
 		{"GET", "/api/v1/lists", false, "[]", 200},

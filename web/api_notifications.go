@@ -38,8 +38,13 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
 	for i, n := range ns {
 		cursors[i] = n.ID
 	}
+	out, err := s.notificationsIn(r.Context(), m, ns)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	s.setLink(w, r, cursors)
-	writeJSON(w, http.StatusOK, s.notifications(ns))
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getNotification(w http.ResponseWriter, r *http.Request) {

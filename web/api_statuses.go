@@ -42,7 +42,7 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p.get("scheduled_at") != "" {
-		s.writeError(w, r, roundtable.Invalid("scheduled_at", "scheduled statuses are not supported"))
+		s.writeError(w, r, errStatus(http.StatusUnprocessableEntity, "Scheduled posts are not supported on this instance"))
 		return
 	}
 	if ns.InReplyToID != "" && !roundtable.ValidID(ns.InReplyToID) {
@@ -89,7 +89,17 @@ func (s *Server) statusContext(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"ancestors": s.statuses(anc), "descendants": s.statuses(desc)})
+	ancestors, err := s.statusesIn(r.Context(), viewerID(r), roundtable.FilterThread, anc)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	descendants, err := s.statusesIn(r.Context(), viewerID(r), roundtable.FilterThread, desc)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ancestors": ancestors, "descendants": descendants})
 }
 
 // statusAction serves the POST /statuses/{id}/… actions that return the
@@ -189,7 +199,7 @@ func (s *Server) homeTimeline(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sts, err := s.store.HomeTimeline(r.Context(), m.ID, pg)
-	s.writeStatuses(w, r, sts, err)
+	s.writeStatusesIn(w, r, roundtable.FilterHome, sts, err)
 }
 
 func (s *Server) publicTimeline(w http.ResponseWriter, r *http.Request) {
@@ -217,21 +227,7 @@ func (s *Server) publicTimeline(w http.ResponseWriter, r *http.Request) {
 	}
 	f.OnlyMedia = media != nil && *media
 	sts, err := s.store.PublicTimeline(r.Context(), viewerID(r), f, pg)
-	s.writeStatuses(w, r, sts, err)
-}
-
-func (s *Server) tagTimeline(w http.ResponseWriter, r *http.Request) {
-	p, pg, ok := s.listParams(w, r)
-	if !ok {
-		return
-	}
-	local, err := p.boolean("local")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	sts, err := s.store.TagTimeline(r.Context(), viewerID(r), chi.URLParam(r, "name"), local != nil && *local, pg)
-	s.writeStatuses(w, r, sts, err)
+	s.writeStatusesIn(w, r, roundtable.FilterPublic, sts, err)
 }
 
 // writeStatuses answers a page of statuses with its Link header.

@@ -99,9 +99,14 @@ func (p *params) flatten(key string, v any) {
 		}
 	case []any:
 		p.kinds[key] = 'o'
-		for _, val := range t {
+		for i, val := range t {
 			switch val.(type) {
-			case map[string]any, []any:
+			case map[string]any:
+				// An array of objects (keywords_attributes) is read
+				// by index: key[0][field].
+				p.kinds[key+"[]"] = 'o'
+				p.flatten(key+"["+strconv.Itoa(i)+"]", val)
+			case []any:
 				p.kinds[key+"[]"] = 'o'
 			default:
 				p.add(key+"[]", val)

@@ -67,6 +67,7 @@ func (s *Server) routes() chi.Router {
 			s.moderationActionRoutes(r)
 			s.mediaAPIRoutes(r)
 			s.streamingRoutes(r)
+			s.clientListsRoutes(r)
 		})
 	})
 
@@ -184,7 +185,6 @@ func (s *Server) apiRoutes(r chi.Router) {
 
 	r.With(need("read:statuses")).Get("/v1/timelines/home", s.homeTimeline)
 	r.With(read("statuses")).Get("/v1/timelines/public", s.publicTimeline)
-	r.With(read("statuses")).Get("/v1/timelines/tag/{name}", s.tagTimeline)
 
 	r.With(need("read:notifications")).Get("/v1/notifications", s.listNotifications)
 	r.With(need("read:notifications")).Get("/v1/notifications/unread_count", s.unreadCount)
@@ -198,19 +198,12 @@ func (s *Server) apiRoutes(r chi.Router) {
 
 	// What Roundtable has no such thing for yet answers as Mastodon does
 	// when there is nothing: an empty list or object.
-	r.With(need("read:statuses")).Get("/v1/markers", s.emptyObject)
-	r.With(need("write:statuses")).Post("/v1/markers", s.emptyObject)
-	r.With(need("read:filters")).Get("/v1/filters", s.emptyList)
-	r.With(need("read:filters")).Get("/v2/filters", s.emptyList)
-	r.With(need("read:lists")).Get("/v1/lists", s.emptyList)
-	r.With(need("read:follows")).Get("/v1/followed_tags", s.emptyList)
 	r.With(need("read:blocks")).Get("/v1/blocks", s.blockedList(false))
 	r.With(need("read:mutes")).Get("/v1/mutes", s.blockedList(true))
 	r.With(need("write:blocks")).Post("/v1/accounts/{id}/block", s.relationshipHandler(s.store.Block))
 	r.With(need("write:blocks")).Post("/v1/accounts/{id}/unblock", s.relationshipHandler(s.store.Unblock))
 	r.With(need("write:mutes")).Post("/v1/accounts/{id}/mute", s.relationshipHandler(s.store.Mute))
 	r.With(need("write:mutes")).Post("/v1/accounts/{id}/unmute", s.relationshipHandler(s.store.Unmute))
-	r.With(need("read:statuses")).Get("/v1/conversations", s.emptyList)
 	r.With(need("read:statuses")).Get("/v1/scheduled_statuses", s.emptyList)
 	r.Get("/v1/announcements", s.emptyList)
 	r.Get("/v1/trends", s.emptyList)
