@@ -74,6 +74,7 @@ type Timeline struct {
 	Local  bool   // only this instance's statuses (public and tag)
 	Remote bool   // only other instances' statuses (public)
 	Tag    string // the hashtag, for TimelineTag
+	List   string // the list's id, for TimelineList
 }
 
 // Timeline kinds.
@@ -81,6 +82,8 @@ const (
 	TimelineHome   = "home"
 	TimelinePublic = "public"
 	TimelineTag    = "tag"
+	TimelineList   = "list"   // a member's list
+	TimelineDirect = "direct" // direct statuses a member may read
 )
 
 // TimelineAudience returns those of viewers (account ids; "" for an
@@ -110,6 +113,13 @@ func (s *Store) TimelineAudience(ctx context.Context, statusID string, tl Timeli
 			cond += ` AND EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND lower(t.name) = lower($3))`
 			args = append(args, tl.Tag)
 		}
+	case TimelineList:
+		cond = `v.id IS NOT NULL AND EXISTS (SELECT 1 FROM lists sl JOIN list_accounts sa ON sa.list_id = sl.id
+			WHERE sl.id = $3 AND sl.account_id = v.id AND sa.account_id = s.account_id)
+			AND ` + unblocked("v.id") + ` AND ` + visibleTo("v.id")
+		args = append(args, tl.List)
+	case TimelineDirect:
+		cond = `v.id IS NOT NULL AND s.visibility = 'direct' AND ` + unblocked("v.id") + ` AND ` + visibleTo("v.id")
 	default:
 		return nil, fmt.Errorf("timeline %q: %w", tl.Kind, ErrNotFound)
 	}

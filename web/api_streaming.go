@@ -71,9 +71,12 @@ func parseStream(name, tag, list string, c *caller) (stream, error) {
 			return st, nil
 		}
 	case "list":
-		return st, errStatus(http.StatusBadRequest, "List streams are not available on this server")
+		if strings.TrimSpace(list) == "" {
+			return st, errStatus(http.StatusBadRequest, "No list for stream provided")
+		}
+		st.list = strings.TrimSpace(list)
+		need = "read:lists"
 	case "direct":
-		return st, errStatus(http.StatusBadRequest, "Direct message streams are not available on this server")
 	case "":
 		return st, errStatus(http.StatusBadRequest, "No stream provided")
 	default:
@@ -82,7 +85,7 @@ func parseStream(name, tag, list string, c *caller) (stream, error) {
 	if c == nil {
 		return st, &apiError{status: http.StatusUnauthorized, message: "Missing access token"}
 	}
-	if strings.HasPrefix(name, "user") && c.member == nil {
+	if (strings.HasPrefix(name, "user") || name == "list" || name == "direct") && c.member == nil {
 		return st, errNoUser
 	}
 	if !roundtable.ScopeAllows(c.token.Scopes, need) {

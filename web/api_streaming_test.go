@@ -295,8 +295,8 @@ func TestStreamingWebSocket(t *testing.T) {
 	// Notifications alone; a favourite.
 	aliceWS.send(map[string]string{"type": "unsubscribe", "stream": "hashtag", "tag": "water"})
 	aliceWS.send(map[string]string{"type": "subscribe", "stream": "user:notification"})
-	aliceWS.send(map[string]string{"type": "subscribe", "stream": "list", "list": "1"})
-	if e := aliceWS.next(); e.Status != 400 || e.Error != "List streams are not available on this server" {
+	aliceWS.send(map[string]string{"type": "subscribe", "stream": "list"})
+	if e := aliceWS.next(); e.Status != 400 || e.Error != "No list for stream provided" {
 		t.Fatalf("subscribing to a list: %+v", e)
 	}
 	mine := in.post(alice, map[string]any{"status": "Mine #water"})
@@ -381,8 +381,8 @@ func TestStreamingRefusals(t *testing.T) {
 		{"/api/v1/streaming/user", "", 401, "Missing access token"},
 		{"/api/v1/streaming/user/notification", readOnly, 403, "This action is outside the authorized scopes"},
 		{"/api/v1/streaming/hashtag", "", 400, "No tag for stream provided"},
-		{"/api/v1/streaming/list?list=1", alice, 400, "List streams are not available on this server"},
-		{"/api/v1/streaming/direct", alice, 400, "Direct message streams are not available on this server"},
+		{"/api/v1/streaming/list", alice, 400, "No list for stream provided"},
+		{"/api/v1/streaming/direct", "", 401, "Missing access token"},
 		{"/api/v1/streaming?stream=nonsense", alice, 400, "Unknown stream type"},
 		{"/api/v1/streaming", alice, 400, "Connect with a WebSocket, or name a stream with the stream parameter"},
 	} {
@@ -416,4 +416,34 @@ func TestStreamingRefusals(t *testing.T) {
 	if s.conn.Subprotocol() != alice {
 		t.Errorf("subprotocol %q, want the token", s.conn.Subprotocol())
 	}
+}
+
+// TestStreamingListAndDirect: a list stream carries the statuses of the
+// list's accounts only; the direct stream, direct statuses the member may
+// read only.
+func TestStreamingListAndDirect(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	_, aliceTok := in.member("alice")
+	bob, bobTok := in.member("bob")
+	carol, carolTok := in.member("carol")
+	in.follow(aliceTok, bob.ID)
+	in.follow(aliceTok, carol.ID)
+	list := in.postJSON("/api/v1/lists", aliceTok, map[string]any{"title": "Neighbours"}).Object(t)
+	wantStatus(t, in.postJSON("/api/v1/lists/"+list["id"].(string)+"/accounts", aliceTok, map[string]any{"account_ids": []string{bob.ID}}), 200)
+
+	listStream := in.sse("/api/v1/streaming/list?list="+list["id"].(string), aliceTok)
+	direct := in.sse("/api/v1/streaming/direct", aliceTok)
+	in.post(carolTok, map[string]any{"status": "Carol is not on the list"})
+	fromBob := in.post(bobTok, map[string]any{"status": "Bob is"})
+	wantEvent(t, listStream.next(), "update", "", fromBob)
+
+	in.post(bobTok, map[string]any{"status": "@carol between us", "visibility": "direct"})
+	toAlice := in.post(bobTok, map[string]any{"status": "@alice for you", "visibility": "direct"})
+	wantEvent(t, direct.next(), "update", "", toAlice)
+	// Carol's direct stream skips what is addressed to alice alone.
+	carolDirect := in.sse("/api/v1/streaming/direct", carolTok)
+	in.post(bobTok, map[string]any{"status": "@alice again, for you", "visibility": "direct"})
+	toCarol := in.post(bobTok, map[string]any{"status": "@carol and for you", "visibility": "direct"})
+	wantEvent(t, carolDirect.next(), "update", "", toCarol)
 }

@@ -40,8 +40,9 @@ var errStreamingUnavailable = &apiError{status: http.StatusServiceUnavailable,
 
 // stream is one timeline a client follows, as streaming clients name it.
 type stream struct {
-	name string // user, user:notification, public, public:local, public:remote, hashtag, hashtag:local
+	name string // user, user:notification, public, public:local, public:remote, hashtag, hashtag:local, list, direct
 	tag  string // for hashtag streams
+	list string // for list streams: the list's id
 }
 
 // id names the stream in events: ["user"], ["hashtag", "name"].
@@ -49,10 +50,13 @@ func (st stream) id() []string {
 	if st.tag != "" {
 		return []string{st.name, st.tag}
 	}
+	if st.list != "" {
+		return []string{st.name, st.list}
+	}
 	return []string{st.name}
 }
 
-func (st stream) key() string { return st.name + "\x00" + strings.ToLower(st.tag) }
+func (st stream) key() string { return st.name + "\x00" + strings.ToLower(st.tag) + "\x00" + st.list }
 
 // timeline is the timeline whose updates the stream carries, if any.
 func (st stream) timeline() (roundtable.Timeline, bool) {
@@ -69,6 +73,10 @@ func (st stream) timeline() (roundtable.Timeline, bool) {
 		return roundtable.Timeline{Kind: roundtable.TimelineTag, Tag: st.tag}, true
 	case "hashtag:local":
 		return roundtable.Timeline{Kind: roundtable.TimelineTag, Tag: st.tag, Local: true}, true
+	case "list":
+		return roundtable.Timeline{Kind: roundtable.TimelineList, List: st.list}, true
+	case "direct":
+		return roundtable.Timeline{Kind: roundtable.TimelineDirect}, true
 	}
 	return roundtable.Timeline{}, false
 }
@@ -346,7 +354,8 @@ func (h *hub) dispatchDelete(ctx context.Context, ev roundtable.StreamEvent, tar
 		tl, ok := t.st.timeline()
 		switch {
 		case !ok:
-		case tl.Kind == roundtable.TimelineHome:
+		case tl.Kind == roundtable.TimelineHome || tl.Kind == roundtable.TimelineList || tl.Kind == roundtable.TimelineDirect:
+			// Those who may have seen it: its author, those it mentioned, its followers.
 			home = append(home, t)
 			viewers = append(viewers, t.sub.viewerID())
 		case ev.Visibility == roundtable.Public && (!tl.Local || ev.Local) && (!tl.Remote || !ev.Local):
