@@ -65,6 +65,7 @@ func (w *phasesWorker) Work(ctx context.Context, _ *river.Job[PhasesArgs]) error
 func (s *Store) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &cleanupWorker{store: s})
 	river.AddWorker(w, &phasesWorker{store: s})
+	river.AddWorker(w, &pollsEndedWorker{store: s})
 }
 
 // PeriodicJobs returns the domain's recurring jobs.
@@ -75,6 +76,9 @@ func PeriodicJobs() []*river.PeriodicJob {
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return PhasesArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(pollsEndedEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return PollsEndedArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

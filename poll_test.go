@@ -310,3 +310,42 @@ func TestRemotePoll(t *testing.T) {
 		t.Errorf("a 'remote' vote by a local account: %v", err)
 	}
 }
+
+// TestPollEndedNotified: when a poll ends, its author and those who voted
+// get a "poll" notification, once; those who did not vote get none.
+func TestPollEndedNotified(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := &clock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+	s := storeForTest(t, c.now)
+	alice, bob, carol := memberForTest(t, s, "alice"), memberForTest(t, s, "bob"), memberForTest(t, s, "carol")
+	st := mustPost(t, s, alice, pollPost("Water", "Housing"))
+	if _, err := s.Vote(ctx, bob, st.ID, []int{0}); err != nil {
+		t.Fatal(err)
+	}
+	polls := func(m *roundtable.Member) int {
+		ns, err := s.Notifications(ctx, m, roundtable.NotificationFilter{Types: []string{"poll"}}, roundtable.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range ns {
+			if n.StatusID == nil || *n.StatusID != st.ID {
+				t.Errorf("a poll notification about %v", n.StatusID)
+			}
+		}
+		return len(ns)
+	}
+	if n, err := s.AnnounceEndedPolls(ctx); err != nil || n != 0 {
+		t.Fatalf("before the end: %d announced, %v", n, err)
+	}
+	c.add(61 * time.Minute)
+	if n, err := s.AnnounceEndedPolls(ctx); err != nil || n != 1 {
+		t.Fatalf("after the end: %d announced, %v", n, err)
+	}
+	if n, _ := s.AnnounceEndedPolls(ctx); n != 0 {
+		t.Errorf("announced twice")
+	}
+	if polls(alice) != 1 || polls(bob) != 1 || polls(carol) != 0 {
+		t.Errorf("poll notifications: alice %d, bob %d, carol %d; want 1, 1, 0", polls(alice), polls(bob), polls(carol))
+	}
+}
