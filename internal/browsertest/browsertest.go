@@ -88,6 +88,11 @@ func New(t testing.TB, o Options) *Browser {
 			_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
 			return err
 		}))
+		// Make sure: a page's script must not run, its <noscript> must show.
+		b.Visit(`data:text/html,<html><body><script>document.body.textContent="scripts run"</script><noscript>no scripts</noscript></body></html>`)
+		if got := b.Text("body"); got != "no scripts" {
+			t.Fatalf("JavaScript is still on in the browser: the page says %q", got)
+		}
 	}
 	return b
 }
@@ -116,7 +121,13 @@ func (b *Browser) Visit(url string) {
 // clearing it.
 func (b *Browser) Fill(sel, text string) {
 	b.t.Helper()
-	b.must("fill "+sel, chromedp.WaitVisible(sel), chromedp.Clear(sel), chromedp.SendKeys(sel, text))
+	b.must("find "+sel, chromedp.WaitVisible(sel))
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if v, err := chromedp.Run(ctx, chromedp.Value(sel)); err == nil && v != "" {
+		b.must("clear "+sel, chromedp.Clear(sel))
+	}
+	b.must("fill "+sel, chromedp.SendKeys(sel, text))
 }
 
 // Select chooses the option with value in the select sel.
