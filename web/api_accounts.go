@@ -136,16 +136,22 @@ func (s *Server) accountStatuses(w http.ResponseWriter, r *http.Request) {
 	}
 	f.ExcludeReplies = ex != nil && *ex
 	f.Tagged = p.get("tagged")
-	for _, name := range []string{"pinned", "only_media"} {
-		if b, _ := p.boolean(name); b != nil && *b {
-			// Nothing is pinned and no status has media yet.
-			if _, err := s.store.Account(r.Context(), chi.URLParam(r, "id")); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			writeJSON(w, http.StatusOK, []any{})
+	for name, dst := range map[string]*bool{"exclude_reblogs": &f.ExcludeReblogs, "pinned": &f.Pinned} {
+		b, err := p.boolean(name)
+		if err != nil {
+			s.writeError(w, r, err)
 			return
 		}
+		*dst = b != nil && *b
+	}
+	if b, _ := p.boolean("only_media"); b != nil && *b {
+		// No status has media yet.
+		if _, err := s.store.Account(r.Context(), chi.URLParam(r, "id")); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, []any{})
+		return
 	}
 	sts, err := s.store.AccountStatuses(r.Context(), chi.URLParam(r, "id"), viewerID(r), f, pg)
 	s.writeStatuses(w, r, sts, err)

@@ -36,6 +36,20 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if ns.LocalOnly, err = localOnlyParam(p); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	vis := ns.Visibility
+	if vis == "" {
+		vis = m.DefaultVisibility
+	}
+	for _, sub := range []string{"can_favourite", "can_reblog"} {
+		if err := checkOpenPolicy(p, vis, sub); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	if len(p.list("media_ids")) > 0 {
 		s.writeError(w, r, roundtable.Invalid("media_ids", "media attachments are not supported yet"))
 		return
@@ -64,7 +78,7 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
-	st, err := s.store.Status(r.Context(), chi.URLParam(r, "id"), viewerID(r))
+	st, err := s.statusOrReblog(r, chi.URLParam(r, "id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -253,7 +267,7 @@ func replyPolicyParam(p *params) (string, error) {
 	if p.has("reply_policy") {
 		return p.str("reply_policy")
 	}
-	always := p.list("interaction_policy[can_reply][always]")
+	always := policyList(p, "interaction_policy[can_reply][always]")
 	if len(always) == 0 {
 		return "", nil
 	}
