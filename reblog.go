@@ -138,7 +138,7 @@ func (s *Store) publishReblog(ctx context.Context, tx pgx.Tx, kind, boosterID st
 		inboxes = append(inboxes, author.DeliveryInbox())
 	}
 	return s.publish(ctx, tx, &Outgoing{Kind: kind, Actor: booster, Target: author, ActivityID: uri, ObjectURI: *st.URI,
-		Object: &StatusObject{URI: *st.URI, AuthorURI: author.URI, Visibility: st.Visibility, Published: s.Now()},
+		Object:  &StatusObject{URI: *st.URI, AuthorURI: author.URI, Visibility: st.Visibility, Published: s.Now()},
 		Inboxes: inboxes})
 }
 

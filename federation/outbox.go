@@ -263,7 +263,7 @@ func reblogActivity(o *roundtable.Outgoing) map[string]any {
 	}
 	announce := map[string]any{"id": o.ActivityID, "type": "Announce", "actor": o.Actor.URI,
 		"published": o.Object.Published.UTC().Truncate(time.Second).Format(time.RFC3339),
-		"to": to, "cc": cc, "object": o.ObjectURI}
+		"to":        to, "cc": cc, "object": o.ObjectURI}
 	if o.Kind == roundtable.OutReblog {
 		announce["@context"] = contextValue
 		return announce
