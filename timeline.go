@@ -10,17 +10,23 @@ import (
 // not of its own statuses), newest first.
 func (s *Store) HomeTimeline(ctx context.Context, viewerID string, p Page) ([]*Status, error) {
 	p = p.clamp(20, 40)
+	sql, args := homeTimelineSQL(viewerID, p)
+	return s.entries(ctx, viewerID, p, sql, args...)
+}
+
+// homeTimelineSQL is the query of a page of viewerID's home timeline.
+func homeTimelineSQL(viewerID string, p Page) (string, []any) {
 	sWhere, sOrder, args := p.sql("s.id", 2)
 	rWhere, rOrder, _ := p.sql("r.id", 2)
 	_, order, _ := p.sql("e.id", 2)
-	return s.entries(ctx, viewerID, p, `SELECT e.id, e.status_id, e.booster, e.created_at, e.uri FROM (
+	return `SELECT e.id, e.status_id, e.booster, e.created_at, e.uri FROM (
 		(SELECT s.id, s.id AS status_id, NULL::text AS booster, s.created_at, s.uri FROM statuses s
 		WHERE (s.account_id = $1 OR s.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted)
 			OR s.group_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted))
 		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = $1 AND b.target_account_id = s.account_id)
 			OR (b.account_id = s.account_id AND b.target_account_id = $1))
 		AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.account_id = $1 AND u.target_account_id = s.account_id)
-		AND `+visibleTo("$1")+sWhere+sOrder+`)
+		AND ` + visibleTo("$1") + sWhere + sOrder + `)
 		UNION ALL
 		(SELECT r.id, r.status_id, r.account_id, r.created_at, r.uri FROM reblogs r JOIN statuses s ON s.id = r.status_id
 		WHERE r.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted AND show_reblogs)
@@ -28,7 +34,7 @@ func (s *Store) HomeTimeline(ctx context.Context, viewerID string, p Page) ([]*S
 		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = $1 AND b.target_account_id IN (s.account_id, r.account_id))
 			OR (b.account_id = s.account_id AND b.target_account_id = $1))
 		AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.account_id = $1 AND u.target_account_id IN (s.account_id, r.account_id))
-		AND `+visibleTo("$1")+rWhere+rOrder+`)) e`+order, append([]any{viewerID}, args...)...)
+		AND ` + visibleTo("$1") + rWhere + rOrder + `)) e` + order, append([]any{viewerID}, args...)
 }
 
 // PublicTimelineFilter narrows the public timeline.

@@ -49,6 +49,12 @@ CREATE TABLE weekly_logins (
     PRIMARY KEY (week, account_id)
 );
 
+-- Timelines check every status's author for suspension and limits: these
+-- (with accounts_domain_idx) keep the check to the few accounts concerned.
+CREATE INDEX accounts_suspended_idx ON accounts (id) WHERE suspended_at IS NOT NULL;
+CREATE INDEX accounts_limited_idx ON accounts (id) WHERE limited_at IS NOT NULL;
+
 -- +goose Down
+DROP INDEX accounts_suspended_idx, accounts_limited_idx;
 DROP TABLE weekly_logins, status_edits, conversation_mutes, status_pins, reblogs;
 ALTER TABLE statuses DROP COLUMN local_only;
