@@ -148,7 +148,8 @@ func (s *Store) publishReblog(ctx context.Context, tx pgx.Tx, kind, boosterID st
 func (s *Store) ReceiveReblog(ctx context.Context, actor *Account, statusURI, announceURI string, published time.Time) error {
 	var statusID, authorID string
 	var vis Visibility
-	err := s.pool.QueryRow(ctx, `SELECT id, account_id, visibility FROM statuses WHERE uri = $1`, statusURI).Scan(&statusID, &authorID, &vis)
+	err := s.pool.QueryRow(ctx, `SELECT id, account_id, visibility FROM statuses WHERE uri = $1 AND NOT local_only
+		AND hidden_at IS NULL AND held_at IS NULL`, statusURI).Scan(&statusID, &authorID, &vis)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}

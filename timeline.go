@@ -6,12 +6,29 @@ import (
 )
 
 // HomeTimeline returns the statuses of the member and of the accounts it
-// follows that it may see, and the reblogs of the accounts it follows (but
-// not of its own statuses), newest first.
+// follows that it may see, and the reblogs of the member and of the
+// accounts it follows (but not of its own statuses), newest first. A
+// status shows once in a page: its newest appearance.
 func (s *Store) HomeTimeline(ctx context.Context, viewerID string, p Page) ([]*Status, error) {
 	p = p.clamp(20, 40)
 	sql, args := homeTimelineSQL(viewerID, p)
-	return s.entries(ctx, viewerID, p, sql, args...)
+	sts, err := s.entries(ctx, viewerID, p, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	out := sts[:0]
+	for _, st := range sts {
+		orig := st.ID
+		if st.Reblog != nil {
+			orig = st.Reblog.ID
+		}
+		if !seen[orig] {
+			seen[orig] = true
+			out = append(out, st)
+		}
+	}
+	return out, nil
 }
 
 // homeTimelineSQL is the query of a page of viewerID's home timeline.
@@ -29,7 +46,7 @@ func homeTimelineSQL(viewerID string, p Page) (string, []any) {
 		AND ` + visibleTo("$1") + sWhere + sOrder + `)
 		UNION ALL
 		(SELECT r.id, r.status_id, r.account_id, r.created_at, r.uri FROM reblogs r JOIN statuses s ON s.id = r.status_id
-		WHERE r.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted AND show_reblogs)
+		WHERE (r.account_id = $1 OR r.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted AND show_reblogs))
 		AND s.account_id <> $1
 		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = $1 AND b.target_account_id IN (s.account_id, r.account_id))
 			OR (b.account_id = s.account_id AND b.target_account_id = $1))

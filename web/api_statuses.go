@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -118,7 +119,14 @@ func (s *Server) statusAction(do func(context.Context, *roundtable.Member, strin
 			s.writeError(w, r, err)
 			return
 		}
-		st, err := do(r.Context(), m, chi.URLParam(r, "id"))
+		id := chi.URLParam(r, "id")
+		st, err := do(r.Context(), m, id)
+		if errors.Is(err, roundtable.ErrNotFound) {
+			// A reblog's own id stands for the status it shares.
+			if rb, rerr := s.store.ReblogByID(r.Context(), id, m.ID); rerr == nil {
+				st, err = do(r.Context(), m, rb.Reblog.ID)
+			}
+		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -73,6 +73,25 @@ func TestReblog(t *testing.T) {
 		t.Fatalf("alice's notifications %s", r.Body)
 	}
 
+	// Dave follows alice and bob: the status shows once, as bob's reblog.
+	_, dtok := in.member("dave")
+	wantStatus(t, in.postJSON("/api/v1/accounts/"+alice.ID+"/follow", dtok, nil), 200)
+	wantStatus(t, in.postJSON("/api/v1/accounts/"+bob.ID+"/follow", dtok, nil), 200)
+	if got := listIDs(t, in, "/api/v1/timelines/home", dtok); !slices.Equal(got, []string{wrapperID}) {
+		t.Errorf("dave's home %v, want only the reblog %s", got, wrapperID)
+	}
+	// Bob sees his own reblog in his home.
+	if got := listIDs(t, in, "/api/v1/timelines/home", btok); !slices.Contains(got, wrapperID) {
+		t.Errorf("bob's home %v lacks his reblog", got)
+	}
+	// Acting on the wrapper acts on the original.
+	r = in.postJSON("/api/v1/statuses/"+wrapperID+"/favourite", ctok, nil)
+	wantStatus(t, r, 200)
+	if st := r.Object(t); st["id"] != id || st["favourited"] != true {
+		t.Fatalf("favourite through the wrapper: %s", r.Body)
+	}
+	wantStatus(t, in.postJSON("/api/v1/statuses/"+id+"/unfavourite", ctok, nil), 200)
+
 	// Unreblog returns the original, no longer reblogged.
 	r = in.postJSON("/api/v1/statuses/"+id+"/unreblog", btok, nil)
 	wantStatus(t, r, 200)
@@ -86,7 +105,7 @@ func TestReblog(t *testing.T) {
 	if got := listIDs(t, in, "/api/v1/statuses/"+id+"/reblogged_by", ""); len(got) != 0 {
 		t.Errorf("reblogged_by after unreblog %v", got)
 	}
-	if got := listIDs(t, in, "/api/v1/notifications", atok); len(got) != 0 {
+	if got := listIDs(t, in, "/api/v1/notifications?types[]=reblog&types[]=favourite", atok); len(got) != 0 {
 		t.Errorf("notification kept after unreblog %v", got)
 	}
 	wantAPIError(t, in.get("/api/v1/statuses/"+wrapperID, ""), 404)
