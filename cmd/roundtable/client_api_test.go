@@ -10,8 +10,9 @@ import (
 // client API alone: a member of B asks to join A's approval consultation (a
 // locked Group account), is let in, finds its thread in the home timeline,
 // replies from B, and the reply is in A's thread. B's member then reblogs
-// the thread's starter: A's author is notified and counts it, until the
-// reblog is taken back.
+// the thread's starter: A's author is notified and counts it, a follower
+// of his on A sees it in her home, until the reblog is taken back. A
+// local-only status of his never reaches A.
 func TestClientAPIConsultationAndReblogs(t *testing.T) {
 	t.Parallel()
 	a, b := startPeer(t, 160), startPeer(t, 161)
@@ -54,7 +55,33 @@ func TestClientAPIConsultationAndReblogs(t *testing.T) {
 		return len(texts) == 2 && strings.Contains(texts[1], "I can, on weekends.")
 	})
 
-	// A reblog from B is an Announce that A counts and notifies.
+	// Amy on A follows bob on B, so that his reblog comes into her home.
+	amy := a.member("amy")
+	bobs, _ := a.resolve(amy, "@bob@"+b.domain)
+	if len(bobs) != 1 {
+		t.Fatalf("bob seen from A: %v", bobs)
+	}
+	bobOnA := bobs[0]["id"].(string)
+	a.api("POST", "/api/v1/accounts/"+bobOnA+"/follow", amy, nil, nil)
+	eventually(t, 20*time.Second, "amy follows bob", func() bool {
+		return a.relationshipWith(amy, bobOnA)["following"] == true
+	})
+
+	// A local-only status never leaves B; the next one does.
+	b.post(bob, map[string]any{"status": "Only for the people here.", "local_only": true})
+	b.post(bob, map[string]any{"status": "For everyone who follows me."})
+	a.findOn(amy, "For everyone who follows me.")
+	if n := b.deliveriesMatching(a.domain, "Only for the people here."); n != 0 {
+		t.Errorf("a local-only status was sent to A (%d deliveries)", n)
+	}
+	for _, st := range a.timeline(amy, "/api/v1/timelines/home?limit=40") {
+		if strings.Contains(plain(st["content"]), "Only for the people here.") {
+			t.Errorf("a local-only status reached A: %v", st)
+		}
+	}
+
+	// A reblog from B is an Announce that A counts and notifies, and shows
+	// in the home of bob's followers there.
 	var wrapper map[string]any
 	if code := b.api("POST", "/api/v1/statuses/"+onB+"/reblog", bob, nil, &wrapper); code != 200 {
 		t.Fatalf("reblog on B: %d %v", code, wrapper)
@@ -66,6 +93,15 @@ func TestClientAPIConsultationAndReblogs(t *testing.T) {
 		var st map[string]any
 		a.api("GET", "/api/v1/statuses/"+onA, alice, nil, &st)
 		return st["reblogs_count"] == 1.0
+	})
+	eventually(t, 20*time.Second, "bob's reblog in amy's home", func() bool {
+		for _, st := range a.timeline(amy, "/api/v1/timelines/home?limit=40") {
+			orig, _ := st["reblog"].(map[string]any)
+			if orig != nil && orig["id"] == onA && st["account"].(map[string]any)["id"] == bobOnA {
+				return true
+			}
+		}
+		return false
 	})
 	var by []map[string]any
 	a.api("GET", "/api/v1/statuses/"+onA+"/reblogged_by", alice, nil, &by)
