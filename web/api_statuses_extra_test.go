@@ -138,6 +138,10 @@ func TestPins(t *testing.T) {
 		}
 	}
 	wantAPIError(t, in.postJSON("/api/v1/statuses/"+ids[5]+"/pin", atok, nil), 422, "maximum")
+	r := in.get("/api/v2/instance", "")
+	if max := r.Object(t)["configuration"].(map[string]any)["accounts"].(map[string]any)["max_pinned_statuses"]; max != 5.0 {
+		t.Errorf("the instance says max_pinned_statuses %v", max)
+	}
 	// Pinning one already pinned is no error.
 	wantStatus(t, in.postJSON("/api/v1/statuses/"+ids[0]+"/pin", atok, nil), 200)
 	got := listIDs(t, in, "/api/v1/accounts/"+alice.ID+"/statuses?pinned=true", "")
@@ -145,7 +149,7 @@ func TestPins(t *testing.T) {
 		t.Fatalf("pinned statuses %v", got)
 	}
 	// Others see pinned only as their own pins: false.
-	r := in.get("/api/v1/statuses/"+ids[0], btok)
+	r = in.get("/api/v1/statuses/"+ids[0], btok)
 	if r.Object(t)["pinned"] != false {
 		t.Errorf("bob sees pinned: %s", r.Body)
 	}
