@@ -88,13 +88,15 @@ func (s *Store) TagTimeline(ctx context.Context, viewerID, name string, local bo
 // AccountStatusFilter narrows an account's statuses.
 type AccountStatusFilter struct {
 	ExcludeReplies bool
-	ExcludeReblogs bool
+	// IncludeReblogs adds the account's reblogs (the client API's default;
+	// pages and the outbox show statuses only).
+	IncludeReblogs bool
 	Pinned         bool // only the statuses the account pinned
 	Tagged         string
 }
 
-// AccountStatuses returns the statuses and reblogs of accountID that
-// viewerID may see, newest first. A consultation's (a Group's) are its
+// AccountStatuses returns the statuses (and, if asked, the reblogs) of
+// accountID that viewerID may see, newest first. A consultation's (a Group's) are its
 // threads, whoever started them, and what it published itself (its
 // synthesis).
 func (s *Store) AccountStatuses(ctx context.Context, accountID, viewerID string, f AccountStatusFilter, p Page) ([]*Status, error) {
@@ -118,7 +120,7 @@ func (s *Store) AccountStatuses(ctx context.Context, accountID, viewerID string,
 		where += " AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)"
 	}
 	reblogs := ""
-	if !f.ExcludeReblogs && !f.Pinned && f.Tagged == "" {
+	if f.IncludeReblogs && !f.Pinned && f.Tagged == "" {
 		reblogs = `UNION ALL
 		(SELECT r.id, r.status_id, r.account_id, r.created_at, r.uri FROM reblogs r JOIN statuses s ON s.id = r.status_id
 		WHERE r.account_id = $1 AND $3 = '' AND ` + visibleTo("$2") + rWhere + rOrder + `)`

@@ -136,14 +136,18 @@ func (s *Server) accountStatuses(w http.ResponseWriter, r *http.Request) {
 	}
 	f.ExcludeReplies = ex != nil && *ex
 	f.Tagged = p.get("tagged")
-	for name, dst := range map[string]*bool{"exclude_reblogs": &f.ExcludeReblogs, "pinned": &f.Pinned} {
-		b, err := p.boolean(name)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		*dst = b != nil && *b
+	exReblogs, err := p.boolean("exclude_reblogs")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	f.IncludeReblogs = exReblogs == nil || !*exReblogs
+	pinned, err := p.boolean("pinned")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f.Pinned = pinned != nil && *pinned
 	if b, _ := p.boolean("only_media"); b != nil && *b {
 		// No status has media yet.
 		if _, err := s.store.Account(r.Context(), chi.URLParam(r, "id")); err != nil {
