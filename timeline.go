@@ -48,6 +48,7 @@ func homeTimelineSQL(viewerID string, p Page) (string, []any) {
 		(SELECT r.id, r.status_id, r.account_id, r.created_at, r.uri FROM reblogs r JOIN statuses s ON s.id = r.status_id
 		WHERE (r.account_id = $1 OR r.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted AND show_reblogs))
 		AND s.account_id <> $1
+		AND NOT EXISTS (SELECT 1 FROM accounts ra WHERE ra.id = r.account_id AND ra.suspended_at IS NOT NULL)
 		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = $1 AND b.target_account_id IN (s.account_id, r.account_id))
 			OR (b.account_id = s.account_id AND b.target_account_id = $1))
 		AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.account_id = $1 AND u.target_account_id IN (s.account_id, r.account_id))
@@ -123,7 +124,9 @@ func (s *Store) AccountStatuses(ctx context.Context, accountID, viewerID string,
 	if f.IncludeReblogs && !f.Pinned && f.Tagged == "" {
 		reblogs = `UNION ALL
 		(SELECT r.id, r.status_id, r.account_id, r.created_at, r.uri FROM reblogs r JOIN statuses s ON s.id = r.status_id
-		WHERE r.account_id = $1 AND $3 = '' AND ` + visibleTo("$2") + rWhere + rOrder + `)`
+		WHERE r.account_id = $1 AND $3 = ''
+		AND NOT EXISTS (SELECT 1 FROM accounts ra WHERE ra.id = r.account_id AND ra.suspended_at IS NOT NULL)
+		AND ` + visibleTo("$2") + rWhere + rOrder + `)`
 	}
 	return s.entries(ctx, viewerID, p, `SELECT e.id, e.status_id, e.booster, e.created_at, e.uri FROM (
 		(SELECT s.id, s.id AS status_id, NULL::text AS booster, s.created_at, s.uri FROM statuses s

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/roundtable-fed/roundtable"
 )
 
 // Tests of reblogs, pins, conversation mutes, several statuses at once,
@@ -91,6 +93,17 @@ func TestReblog(t *testing.T) {
 		t.Fatalf("favourite through the wrapper: %s", r.Body)
 	}
 	wantStatus(t, in.postJSON("/api/v1/statuses/"+id+"/unfavourite", ctok, nil), 200)
+
+	// A suspended booster's reblogs are gone from timelines until lifted.
+	_, mod := in.staffToken("mod", roundtable.RoleModerator)
+	wantStatus(t, in.postJSON("/api/roundtable/v1/moderation/accounts/"+bob.ID+"/suspend", mod, map[string]any{"reason": "spam"}), 200)
+	if got := listIDs(t, in, "/api/v1/timelines/home", ctok); len(got) != 0 {
+		t.Errorf("carol's home with bob suspended %v", got)
+	}
+	wantStatus(t, in.postJSON("/api/roundtable/v1/moderation/accounts/"+bob.ID+"/unsuspend", mod, map[string]any{"reason": "appeal"}), 200)
+	if got := listIDs(t, in, "/api/v1/timelines/home", ctok); !slices.Equal(got, []string{wrapperID}) {
+		t.Errorf("carol's home with bob restored %v", got)
+	}
 
 	// Unreblog returns the original, no longer reblogged.
 	r = in.postJSON("/api/v1/statuses/"+id+"/unreblog", btok, nil)
