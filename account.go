@@ -256,6 +256,9 @@ func (s *Store) Authenticate(ctx context.Context, login, password string) (*Memb
 	if m.SuspendedAt != nil || m.DisabledAt != nil {
 		return nil, ErrSuspended
 	}
+	if err := s.recordLogin(ctx, m.ID); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 

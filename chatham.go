@@ -48,7 +48,7 @@ func (s *Store) chathamCopy(ctx context.Context, tx pgx.Tx, g *groupChoice, orig
 	now := s.Now()
 	cp := &Status{ID: NewID(now), AccountID: g.id, Visibility: Public, Sensitive: orig.Sensitive,
 		SpoilerText: orig.SpoilerText, Language: orig.Language, ContentType: "text/html", Content: orig.Content,
-		Local: true, CreatedAt: now, GroupID: &g.id, Title: orig.Title}
+		Local: true, CreatedAt: now, GroupID: &g.id, Title: orig.Title, LocalOnly: orig.LocalOnly}
 	cp.ThreadID = cp.ID
 	uri, url := s.links.StatusURI(g.local.Slug, cp.ID), s.links.StatusURL(g.local.Slug, cp.ID)
 	cp.URI, cp.URL = &uri, &url
@@ -70,10 +70,11 @@ func (s *Store) chathamCopy(ctx context.Context, tx pgx.Tx, g *groupChoice, orig
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO statuses (id, account_id, in_reply_to_id, in_reply_to_account_id, thread_id,
 		visibility, sensitive, spoiler_text, language, content_type, source, content, local, created_at, uri, url,
-		group_id, title, context_uri, chatham_of)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', $11, true, $12, $13, $14, $15, $16, $17, $18)`,
+		group_id, title, context_uri, chatham_of, local_only)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', $11, true, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		cp.ID, cp.AccountID, cp.InReplyToID, cp.InReplyToAccountID, cp.ThreadID, cp.Visibility, cp.Sensitive,
-		cp.SpoilerText, cp.Language, cp.ContentType, cp.Content, cp.CreatedAt, cp.URI, cp.URL, g.id, cp.Title, contextURI, orig.ID)
+		cp.SpoilerText, cp.Language, cp.ContentType, cp.Content, cp.CreatedAt, cp.URI, cp.URL, g.id, cp.Title, contextURI, orig.ID,
+		cp.LocalOnly)
 	if err != nil {
 		return nil, fmt.Errorf("republish under the consultation's name: %w", err)
 	}

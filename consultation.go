@@ -461,7 +461,8 @@ func (s *Store) SetPhaseDates(ctx context.Context, slug string, opens, synthesis
 // thread, oldest first (the thread's context collection), at most limit.
 func (s *Store) ThreadURIs(ctx context.Context, contextURI string, limit int) ([]string, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT uri FROM statuses WHERE context_uri = $1 AND uri IS NOT NULL
-		AND visibility IN ('public', 'unlisted') AND hidden_at IS NULL AND held_at IS NULL ORDER BY created_at, id LIMIT $2`, contextURI, limit)
+		AND visibility IN ('public', 'unlisted') AND hidden_at IS NULL AND held_at IS NULL AND NOT local_only
+		ORDER BY created_at, id LIMIT $2`, contextURI, limit)
 	uris, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return nil, fmt.Errorf("thread %s: %w", contextURI, err)
@@ -516,7 +517,7 @@ func (s *Store) Threads(ctx context.Context, groupID, viewerID string, p Page) (
 func (s *Store) ReplyURIs(ctx context.Context, uri string, limit int) ([]string, error) {
 	rows, _ := s.pool.Query(ctx, `SELECT r.uri FROM statuses p JOIN statuses r ON r.in_reply_to_id = p.id
 		WHERE p.uri = $1 AND r.uri IS NOT NULL AND r.visibility IN ('public', 'unlisted') AND r.hidden_at IS NULL AND r.held_at IS NULL
-		ORDER BY r.created_at, r.id LIMIT $2`, uri, limit)
+		AND NOT r.local_only ORDER BY r.created_at, r.id LIMIT $2`, uri, limit)
 	uris, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return nil, fmt.Errorf("replies of %s: %w", uri, err)

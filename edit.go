@@ -18,6 +18,7 @@ type StatusEdit struct {
 	// MediaIDs, when set, are the attachments the status carries from now
 	// on, in order: the member's uploads, or those it carries already.
 	MediaIDs *[]string
+	ContentType *string // ContentPlain or ContentMarkdown; nil keeps it
 }
 
 // EditStatus changes the text of one of the member's statuses and tells
@@ -71,20 +72,33 @@ func (s *Store) EditStatus(ctx context.Context, m *Member, id string, e StatusEd
 		}
 		lang = e.Language
 	}
+	ctype := st.ContentType
+	if e.ContentType != nil && *e.ContentType != "" {
+		if *e.ContentType != ContentPlain && *e.ContentType != ContentMarkdown {
+			return nil, Invalid("content_type", "must be text/plain or text/markdown")
+		}
+		ctype = *e.ContentType
+	}
 	linker, err := s.linkerFor(ctx, text)
 	if err != nil {
 		return nil, err
 	}
 	var r Rendered
-	if st.ContentType == ContentMarkdown {
+	if ctype == ContentMarkdown {
 		r = RenderMarkdown(strings.TrimSpace(text), linker)
 	} else {
 		r = RenderPlain(strings.TrimSpace(text), linker)
 	}
 	now := s.Now()
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := snapshotVersion(ctx, tx, st.ID, true); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE statuses SET source = $2, content = $3, spoiler_text = $4, sensitive = $5,
-			language = $6, edited_at = $7 WHERE id = $1`, st.ID, text, r.HTML, spoiler, sensitive, lang, now); err != nil {
+			language = $6, edited_at = $7, content_type = $8 WHERE id = $1`, st.ID, text, r.HTML, spoiler, sensitive, lang, now, ctype); err != nil {
+			return err
+		}
+		if err := snapshotVersion(ctx, tx, st.ID, false); err != nil {
 			return err
 		}
 		// Newly mentioned accounts are added (and notified); nobody loses

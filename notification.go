@@ -68,7 +68,9 @@ func (s *Store) notify(ctx context.Context, tx pgx.Tx, accountID, fromID, typ st
 	_, err := tx.Exec(ctx, `INSERT INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
 		SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM members WHERE account_id = $2)
 		AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = $2 AND target_account_id = $3)
-		AND NOT EXISTS (SELECT 1 FROM mutes WHERE account_id = $2 AND target_account_id = $3)`,
+		AND NOT EXISTS (SELECT 1 FROM mutes WHERE account_id = $2 AND target_account_id = $3)
+		AND NOT EXISTS (SELECT 1 FROM statuses ms JOIN conversation_mutes cm ON cm.thread_id = ms.thread_id
+			WHERE ms.id = $5 AND cm.account_id = $2)`,
 		NewID(now), accountID, fromID, typ, statusID, now)
 	if err != nil {
 		return fmt.Errorf("notify %s: %w", accountID, err)

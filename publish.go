@@ -87,6 +87,11 @@ const (
 	// OutAcceptQuote and OutRejectQuote answer a QuoteRequest (FEP-044f).
 	OutAcceptQuote = "AcceptQuote"
 	OutRejectQuote = "RejectQuote"
+	// OutReblog is a member sharing a status (ObjectURI) with its
+	// followers: an Announce whose id is ActivityID. OutUndoReblog takes
+	// it back.
+	OutReblog     = "Reblog"
+	OutUndoReblog = "UndoReblog"
 )
 
 // Outgoing is a change of a local actor to tell other servers about.
@@ -157,6 +162,7 @@ type StatusObject struct {
 	Local           bool
 	Poll            *ObjectPoll // a poll's options and counts, if it has one
 	Attachments     []ObjectAttachment
+	LocalOnly       bool        // never sent to other servers
 }
 
 // ObjectMention is an actor a status mentions.
@@ -166,7 +172,7 @@ type ObjectMention struct {
 }
 
 func (s *Store) publish(ctx context.Context, tx pgx.Tx, o *Outgoing) error {
-	if s.publisher == nil || len(o.Inboxes) == 0 {
+	if s.publisher == nil || len(o.Inboxes) == 0 || (o.Object != nil && o.Object.LocalOnly) {
 		return nil
 	}
 	if err := s.publisher.Publish(ctx, tx, o); err != nil {
@@ -186,6 +192,7 @@ func (s *Store) statusObject(ctx context.Context, q querier, st *Status) (*Statu
 		URI: deref(st.URI), URL: deref(st.URL), AuthorURI: author.URI, AuthorFollowers: author.Followers,
 		Content: st.Content, Summary: st.SpoilerText, Sensitive: st.Sensitive, Visibility: st.Visibility,
 		Published: st.CreatedAt, Updated: st.EditedAt, Local: st.Local, Tags: []string{}, Mentions: []ObjectMention{},
+		LocalOnly: st.LocalOnly,
 	}
 	if st.Language != nil {
 		o.Language = *st.Language

@@ -181,11 +181,17 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 		}
 		edited := rs.Updated.UTC().Truncate(time.Microsecond)
 		err := s.inTx(ctx, func(tx pgx.Tx) error {
+			if err := snapshotVersion(ctx, tx, existing.ID, true); err != nil {
+				return err
+			}
 			if _, err := tx.Exec(ctx, `UPDATE statuses SET content = $2, spoiler_text = $3, sensitive = $4, language = $5,
 				edited_at = $6, raw = $7 WHERE id = $1`, existing.ID, content, summary, rs.Sensitive, lang, edited, rs.Raw); err != nil {
 				return err
 			}
 			if err := s.saveRemoteMedia(ctx, tx, author.ID, existing.ID, rs.Attachments); err != nil {
+				return err
+			}
+			if err := snapshotVersion(ctx, tx, existing.ID, false); err != nil {
 				return err
 			}
 			if rs.RawActivity == nil {

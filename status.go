@@ -40,6 +40,7 @@ type Status struct {
 	Title              *string     `db:"title"`           // a thread starter's title
 	Locked             bool        `db:"locked"`          // a thread that takes no more replies
 	ReplyPolicy        ReplyPolicy `db:"reply_policy"`    // who may reply
+	LocalOnly          bool        `db:"local_only"`      // never federated
 
 	// Filled in by the loaders, for rendering.
 	Account    *Account  `db:"-"`
@@ -54,6 +55,14 @@ type Status struct {
 	Poll         *Poll `db:"-"`
 	// Media are the attachments, in order.
 	Media []*MediaAttachment `db:"-"`
+	// Reblogged, Pinned and Muted are the viewer's: it reblogged the
+	// status, pinned it to its profile, muted its conversation.
+	Reblogged bool `db:"-"`
+	Pinned    bool `db:"-"`
+	Muted     bool `db:"-"`
+	// Reblog, when set, makes this status a reblog (a wrapper whose
+	// account is the one who shared it) of the status it holds.
+	Reblog *Status `db:"-"`
 
 	newPoll  *pollRow // a poll posted with the status, until it is stored
 	newMedia []string // uploads the status is to carry, until it is stored
@@ -68,7 +77,7 @@ type AppInfo struct {
 const statusColumns = `s.id, s.account_id, s.in_reply_to_id, s.in_reply_to_account_id, s.thread_id, s.visibility,
 	(s.sensitive OR s.forced_cw IS NOT NULL) AS sensitive, coalesce(s.forced_cw, s.spoiler_text) AS spoiler_text, s.language, s.content_type, s.source, s.content, s.app_id, s.local,
 	s.replies_count, s.favourites_count, s.reblogs_count, s.created_at, s.edited_at, s.uri, s.url, s.in_reply_to_uri,
-	s.group_id, s.title, s.locked, s.reply_policy`
+	s.group_id, s.title, s.locked, s.reply_policy, s.local_only`
 
 // NewStatus is what a member posts.
 type NewStatus struct {
@@ -90,6 +99,8 @@ type NewStatus struct {
 	ReplyPolicy string
 	// MediaIDs are the member's uploads the status carries, in order.
 	MediaIDs []string
+	// LocalOnly keeps the status on this instance: it is never federated.
+	LocalOnly bool
 }
 
 const idempotencyWindow = 24 * time.Hour
@@ -199,7 +210,7 @@ func (s *Store) prepareStatus(ctx context.Context, author *Member, ns NewStatus)
 	st := &Status{
 		ID: NewID(now), AccountID: author.ID, Visibility: vis, Sensitive: sensitive,
 		SpoilerText: strings.TrimSpace(ns.SpoilerText), Language: lang, ContentType: ctype,
-		Source: ns.Text, Local: true, CreatedAt: now,
+		Source: ns.Text, Local: true, CreatedAt: now, LocalOnly: ns.LocalOnly,
 	}
 	st.ThreadID = st.ID
 	if ns.AppID != "" {
@@ -267,11 +278,11 @@ func (s *Store) insertStatus(ctx context.Context, tx pgx.Tx, st *Status, r Rende
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO statuses (id, account_id, in_reply_to_id, in_reply_to_account_id, thread_id,
 		visibility, sensitive, spoiler_text, language, content_type, source, content, app_id, local, created_at, uri, url,
-		reply_policy)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		reply_policy, local_only)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		st.ID, st.AccountID, st.InReplyToID, st.InReplyToAccountID, st.ThreadID, st.Visibility, st.Sensitive,
 		st.SpoilerText, st.Language, st.ContentType, st.Source, st.Content, st.AppID, st.Local, st.CreatedAt, st.URI, st.URL,
-		st.ReplyPolicy)
+		st.ReplyPolicy, st.LocalOnly)
 	if err != nil {
 		return fmt.Errorf("insert status: %w", err)
 	}
@@ -304,6 +315,9 @@ func (s *Store) insertStatus(ctx context.Context, tx pgx.Tx, st *Status, r Rende
 	group, err := s.chooseGroup(ctx, tx, author, st.InReplyToID, mentionOrder)
 	if err != nil {
 		return err
+	}
+	if group != nil && group.local == nil && st.LocalOnly {
+		return Invalid("local_only", "a contribution to a consultation on another server cannot stay on this one")
 	}
 	if group != nil {
 		if err := setGroup(ctx, tx, st.ID, group, threadTitle(st.Source)); err != nil {
@@ -699,13 +713,24 @@ func (s *Store) hydrate(ctx context.Context, viewerID string, sts []*Status) err
 		return nil
 	}
 	rows, _ = s.pool.Query(ctx, `SELECT status_id, 'f' FROM favourites WHERE account_id = $1 AND status_id = ANY($2)
-		UNION ALL SELECT status_id, 'b' FROM bookmarks WHERE account_id = $1 AND status_id = ANY($2)`, viewerID, ids)
+		UNION ALL SELECT status_id, 'b' FROM bookmarks WHERE account_id = $1 AND status_id = ANY($2)
+		UNION ALL SELECT status_id, 'r' FROM reblogs WHERE account_id = $1 AND status_id = ANY($2)
+		UNION ALL SELECT status_id, 'p' FROM status_pins WHERE account_id = $1 AND status_id = ANY($2)
+		UNION ALL SELECT s.id, 'm' FROM statuses s JOIN conversation_mutes cm ON cm.thread_id = s.thread_id AND cm.account_id = $1
+			WHERE s.id = ANY($2)`, viewerID, ids)
 	var kind string
 	_, err = pgx.ForEachRow(rows, []any{&sid, &kind}, func() error {
-		if kind == "f" {
+		switch kind {
+		case "f":
 			index[sid].Favourited = true
-		} else {
+		case "b":
 			index[sid].Bookmarked = true
+		case "r":
+			index[sid].Reblogged = true
+		case "p":
+			index[sid].Pinned = true
+		case "m":
+			index[sid].Muted = true
 		}
 		return nil
 	})

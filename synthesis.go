@@ -206,8 +206,11 @@ func (s *Store) Featured(ctx context.Context, accountID string) ([]*StatusObject
 		SELECT s.*, 0 AS rank, s.created_at AS at FROM consultations c JOIN statuses s ON s.id = c.synthesis_id
 			WHERE c.account_id = $1
 		UNION ALL
-		SELECT s.*, 1, s.pinned_at FROM statuses s WHERE s.group_id = $1 AND s.pinned_at IS NOT NULL) s
-		WHERE s.visibility IN ('public', 'unlisted') AND s.held_at IS NULL ORDER BY s.rank, s.at DESC LIMIT 50`, accountID)
+		SELECT s.*, 1, s.pinned_at FROM statuses s WHERE s.group_id = $1 AND s.pinned_at IS NOT NULL
+		UNION ALL
+		SELECT s.*, 2, p.created_at FROM status_pins p JOIN statuses s ON s.id = p.status_id
+			WHERE p.account_id = $1 AND s.account_id = $1) s
+		WHERE s.visibility IN ('public', 'unlisted') AND s.held_at IS NULL AND NOT s.local_only ORDER BY s.rank, s.at DESC LIMIT 50`, accountID)
 	sts, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[Status])
 	if err != nil {
 		return nil, fmt.Errorf("featured by %s: %w", accountID, err)

@@ -6,14 +6,50 @@ import (
 )
 
 // HomeTimeline returns the statuses of the member and of the accounts it
-// follows that it may see, and the public statuses with hashtags it
-// follows, newest first; those of accounts in its exclusive lists are left
-// to those lists.
+// follows that it may see, the public statuses with hashtags it follows
+// (those of accounts in its exclusive lists are left to those lists), and
+// the reblogs of the member and of the
+// accounts it follows (but not of its own statuses), newest first. A
+// status shows once in a page: its newest appearance.
 func (s *Store) HomeTimeline(ctx context.Context, viewerID string, p Page) ([]*Status, error) {
 	p = p.clamp(20, 40)
-	where, order, args := p.sql("s.id", 2)
-	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
-		WHERE `+inHome("$1")+where+order, append([]any{viewerID}, args...)...)
+	sql, args := homeTimelineSQL(viewerID, p)
+	sts, err := s.entries(ctx, viewerID, p, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	out := sts[:0]
+	for _, st := range sts {
+		orig := st.ID
+		if st.Reblog != nil {
+			orig = st.Reblog.ID
+		}
+		if !seen[orig] {
+			seen[orig] = true
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// homeTimelineSQL is the query of a page of viewerID's home timeline.
+func homeTimelineSQL(viewerID string, p Page) (string, []any) {
+	sWhere, sOrder, args := p.sql("s.id", 2)
+	rWhere, rOrder, _ := p.sql("r.id", 2)
+	_, order, _ := p.sql("e.id", 2)
+	return `SELECT e.id, e.status_id, e.booster, e.created_at, e.uri FROM (
+		(SELECT s.id, s.id AS status_id, NULL::text AS booster, s.created_at, s.uri FROM statuses s
+		WHERE ` + inHome("$1") + sWhere + sOrder + `)
+		UNION ALL
+		(SELECT r.id, r.status_id, r.account_id, r.created_at, r.uri FROM reblogs r JOIN statuses s ON s.id = r.status_id
+		WHERE (r.account_id = $1 OR r.account_id IN (SELECT target_account_id FROM follows WHERE account_id = $1 AND accepted AND show_reblogs))
+		AND s.account_id <> $1
+		AND NOT EXISTS (SELECT 1 FROM accounts ra WHERE ra.id = r.account_id AND ra.suspended_at IS NOT NULL)
+		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = $1 AND b.target_account_id IN (s.account_id, r.account_id))
+			OR (b.account_id = s.account_id AND b.target_account_id = $1))
+		AND NOT EXISTS (SELECT 1 FROM mutes u WHERE u.account_id = $1 AND u.target_account_id IN (s.account_id, r.account_id))
+		AND ` + visibleTo("$1") + rWhere + rOrder + `)) e` + order, append([]any{viewerID}, args...)
 }
 
 // inHome is the SQL condition under which status s belongs in the home
@@ -77,13 +113,18 @@ func (s *Store) TagTimeline(ctx context.Context, viewerID, name string, local bo
 // AccountStatusFilter narrows an account's statuses.
 type AccountStatusFilter struct {
 	ExcludeReplies bool
+	// IncludeReblogs adds the account's reblogs (the client API's default;
+	// pages and the outbox show statuses only).
+	IncludeReblogs bool
+	Pinned         bool // only the statuses the account pinned
 	Tagged         string
 	OnlyMedia      bool // only statuses with attachments
 }
 
-// AccountStatuses returns the statuses of accountID that viewerID may see,
-// newest first. A consultation's (a Group's) are its threads, whoever
-// started them, and what it published itself (its synthesis).
+// AccountStatuses returns the statuses (and, if asked, the reblogs) of
+// accountID that viewerID may see, newest first. A consultation's (a Group's) are its
+// threads, whoever started them, and what it published itself (its
+// synthesis).
 func (s *Store) AccountStatuses(ctx context.Context, accountID, viewerID string, f AccountStatusFilter, p Page) ([]*Status, error) {
 	acc, err := s.Account(ctx, accountID)
 	if err != nil {
@@ -93,18 +134,34 @@ func (s *Store) AccountStatuses(ctx context.Context, accountID, viewerID string,
 	if acc.Group() {
 		owner = "(s.account_id = $1 OR (s.group_id = $1 AND s.in_reply_to_id IS NULL AND s.in_reply_to_uri IS NULL))"
 	}
+	if f.Pinned {
+		owner = "EXISTS (SELECT 1 FROM status_pins sp WHERE sp.account_id = $1 AND sp.status_id = s.id)"
+	}
 	p = p.clamp(20, 40)
-	where, order, args := p.sql("s.id", 4)
+	where, sOrder, args := p.sql("s.id", 4)
+	rWhere, rOrder, _ := p.sql("r.id", 4)
+	_, order, _ := p.sql("e.id", 4)
 	if f.ExcludeReplies {
 		// Mastodon keeps self-replies (threads) when replies are excluded.
 		where += " AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)"
 	}
 	if f.OnlyMedia {
 		where += withMedia
+		rWhere += withMedia
 	}
-	return s.statusList(ctx, viewerID, p, `SELECT `+statusColumns+` FROM statuses s
+	reblogs := ""
+	if f.IncludeReblogs && !f.Pinned && f.Tagged == "" {
+		reblogs = `UNION ALL
+		(SELECT r.id, r.status_id, r.account_id, r.created_at, r.uri FROM reblogs r JOIN statuses s ON s.id = r.status_id
+		WHERE r.account_id = $1 AND $3 = ''
+		AND NOT EXISTS (SELECT 1 FROM accounts ra WHERE ra.id = r.account_id AND ra.suspended_at IS NOT NULL)
+		AND ` + visibleTo("$2") + rWhere + rOrder + `)`
+	}
+	return s.entries(ctx, viewerID, p, `SELECT e.id, e.status_id, e.booster, e.created_at, e.uri FROM (
+		(SELECT s.id, s.id AS status_id, NULL::text AS booster, s.created_at, s.uri FROM statuses s
 		WHERE `+owner+` AND `+visibleTo("$2")+`
-		AND ($3 = '' OR EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND lower(t.name) = lower($3)))`+where+order,
+		AND ($3 = '' OR EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND lower(t.name) = lower($3)))`+where+sOrder+`)
+		`+reblogs+`) e`+order,
 		append([]any{accountID, nullable(viewerID), f.Tagged}, args...)...)
 }
 

@@ -244,7 +244,7 @@ func (f *Federator) outbox(w http.ResponseWriter, r *http.Request) {
 	}
 	items := make([]any, 0, len(sts))
 	for _, st := range sts {
-		if st.URI == nil || st.Visibility != roundtable.Public || st.AccountID != acc.ID {
+		if st.URI == nil || st.Visibility != roundtable.Public || st.AccountID != acc.ID || st.Reblog != nil || st.LocalOnly {
 			continue // a consultation's statuses include its threads, which others wrote
 		}
 		o, err := f.store.StatusObjectByURI(r.Context(), *st.URI)
@@ -269,7 +269,7 @@ func (f *Federator) outbox(w http.ResponseWriter, r *http.Request) {
 }
 
 // featured serves what an actor features: a consultation's synthesis, once
-// published; nothing for members yet.
+// published, and its pinned threads; a member's pinned statuses.
 func (f *Federator) featured(w http.ResponseWriter, r *http.Request) {
 	a, _ := f.localActor(w, r, chi.URLParam(r, "username"))
 	if a == nil {
@@ -307,6 +307,9 @@ func (f *Federator) statusObject(activity bool) http.HandlerFunc {
 		}
 		uri := f.links.StatusURI(username, id)
 		o, err := f.store.StatusObjectByURI(r.Context(), uri)
+		if err == nil && o.LocalOnly {
+			err = roundtable.ErrNotFound // it stays on this instance
+		}
 		if errors.Is(err, roundtable.ErrNotFound) {
 			writeActivity(w, http.StatusNotFound, map[string]string{"error": "no such object"})
 			return

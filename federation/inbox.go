@@ -288,12 +288,17 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 			return f.store.ReceiveUndoLike(ctx, actor, str(inner["id"]), str(inner["object"]))
 		case "Block":
 			return f.store.ReceiveConsultationUnban(ctx, actor, str(inner["id"]))
+		case "Announce":
+			return f.store.ReceiveUndoReblog(ctx, actor, str(inner["id"]), str(inner["object"]))
 		case "":
 			// Only the id of what is undone: it may be a follow or a like.
 			if err := f.store.ReceiveUndoFollow(ctx, actor, "", str(object)); err != nil {
 				return err
 			}
 			if err := f.store.ReceiveConsultationUnban(ctx, actor, str(object)); err != nil {
+				return err
+			}
+			if err := f.store.ReceiveUndoReblog(ctx, actor, str(object), ""); err != nil {
 				return err
 			}
 			return f.store.ReceiveUndoLike(ctx, actor, str(object), "")
@@ -346,17 +351,25 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 		if actor.Group() {
 			return f.groupAnnounce(ctx, actor, object)
 		}
-		// Boosts are not shown yet; the boosted status is fetched from its
-		// origin so that it is known here.
+		// A person's boost: the boosted status is fetched from its origin
+		// when it is not known here, then stored as the actor's reblog.
 		uri := str(object)
-		if uri == "" || !isPublic(doc) {
+		if uri == "" {
+			uri = str(obj(object)["id"])
+		}
+		if uri == "" {
 			return nil
 		}
-		if _, err := f.store.StatusByURI(ctx, uri, ""); err == nil {
-			return nil
+		if _, err := f.store.StatusByURI(ctx, uri, ""); err != nil {
+			if _, _, err := f.ResolveURL(ctx, uri); err != nil {
+				return err
+			}
 		}
-		_, _, err := f.ResolveURL(ctx, uri)
-		return err
+		published := time.Time{}
+		if t := timeOf(doc["published"]); t != nil {
+			published = *t
+		}
+		return f.store.ReceiveReblog(ctx, actor, uri, str(doc["id"]), published)
 	case "Block":
 		if actor.Group() {
 			return f.consultationBan(ctx, actor, doc)

@@ -110,6 +110,8 @@ func (f *Federator) activityFor(o *roundtable.Outgoing) (map[string]any, error) 
 		delete(actor, "@context")
 		return map[string]any{"@context": contextValue, "id": o.Actor.URI + "#updates/" + strconv.FormatInt(o.Account.UpdatedAt.UnixMilli(), 10),
 			"type": "Update", "actor": o.Actor.URI, "to": []any{publicIRI}, "cc": []any{o.Actor.Followers}, "object": actor}, nil
+	case roundtable.OutReblog, roundtable.OutUndoReblog:
+		return reblogActivity(o), nil
 	case roundtable.OutAcceptQuote, roundtable.OutRejectQuote:
 		return quoteAnswer(o), nil
 	case roundtable.OutAccept, roundtable.OutReject:
@@ -252,4 +254,23 @@ func (f *Federator) announces(o *roundtable.Outgoing) ([]json.RawMessage, error)
 		out = append(out, boost)
 	}
 	return out, nil
+}
+
+// reblogActivity builds a member's Announce of a status (a reblog),
+// addressed as Mastodon does: a public status's to the public, an unlisted
+// one's to the member's followers; or the Undo that takes it back.
+func reblogActivity(o *roundtable.Outgoing) map[string]any {
+	to, cc := []any{publicIRI}, []any{o.Target.URI, o.Actor.Followers}
+	if o.Object.Visibility == roundtable.Unlisted {
+		to, cc = []any{o.Actor.Followers}, []any{publicIRI, o.Target.URI}
+	}
+	announce := map[string]any{"id": o.ActivityID, "type": "Announce", "actor": o.Actor.URI,
+		"published": o.Object.Published.UTC().Truncate(time.Second).Format(time.RFC3339),
+		"to":        to, "cc": cc, "object": o.ObjectURI}
+	if o.Kind == roundtable.OutReblog {
+		announce["@context"] = contextValue
+		return announce
+	}
+	return map[string]any{"@context": contextValue, "id": o.ActivityID + "/undo", "type": "Undo", "actor": o.Actor.URI,
+		"to": to, "cc": cc, "object": announce}
 }

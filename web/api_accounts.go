@@ -142,17 +142,18 @@ func (s *Server) accountStatuses(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.OnlyMedia = media != nil && *media
-	for _, name := range []string{"pinned"} {
-		if b, _ := p.boolean(name); b != nil && *b {
-			// Nothing is pinned.
-			if _, err := s.store.Account(r.Context(), chi.URLParam(r, "id")); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			writeJSON(w, http.StatusOK, []any{})
-			return
-		}
+	exReblogs, err := p.boolean("exclude_reblogs")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	f.IncludeReblogs = exReblogs == nil || !*exReblogs
+	pinned, err := p.boolean("pinned")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f.Pinned = pinned != nil && *pinned
 	sts, err := s.store.AccountStatuses(r.Context(), chi.URLParam(r, "id"), viewerID(r), f, pg)
 	s.writeStatusesIn(w, r, roundtable.FilterAccount, sts, err)
 }

@@ -68,7 +68,7 @@ func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) {
 			"urls": map[string]any{"streaming": streaming, "status": nil, "about": s.links.Base + "/about",
 				"privacy_policy": nil, "terms_of_service": nil},
 			"vapid": map[string]any{"public_key": ""},
-			"accounts": map[string]any{"max_featured_tags": 0, "max_pinned_statuses": 0, "max_display_name_length": 30,
+			"accounts": map[string]any{"max_featured_tags": 0, "max_pinned_statuses": roundtable.MaxPinnedStatuses, "max_display_name_length": 30,
 				"max_note_length": 500, "max_profile_fields": 0, "profile_field_name_limit": 255, "profile_field_value_limit": 255},
 			"statuses":          s.statusLimits(),
 			"media_attachments": media,

@@ -267,7 +267,6 @@ func TestStubEndpoints(t *testing.T) {
 		{"GET", "/api/v1/custom_emojis", true, "[]", 200},
 		{"GET", "/api/v1/instance/rules", true, "[]", 200},
 		{"GET", "/api/v1/instance/peers", true, "[]", 200},
-		{"GET", "/api/v1/instance/activity", true, "[]", 200},
 		{"GET", "/api/v1/announcements", true, "[]", 200},
 		{"GET", "/api/v1/trends", true, "[]", 200},
 		{"GET", "/api/v1/trends/tags", true, "[]", 200},

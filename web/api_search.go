@@ -54,7 +54,7 @@ func (s *Server) editStatus(w http.ResponseWriter, r *http.Request) {
 	for _, f := range []struct {
 		name string
 		dst  **string
-	}{{"status", &e.Text}, {"spoiler_text", &e.SpoilerText}, {"language", &e.Language}} {
+	}{{"status", &e.Text}, {"spoiler_text", &e.SpoilerText}, {"language", &e.Language}, {"content_type", &e.ContentType}} {
 		if !p.has(f.name) {
 			continue
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -36,6 +37,20 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if ns.LocalOnly, err = localOnlyParam(p); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	vis := ns.Visibility
+	if vis == "" {
+		vis = m.DefaultVisibility
+	}
+	for _, sub := range []string{"can_favourite", "can_reblog"} {
+		if err := checkOpenPolicy(p, vis, sub); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	ns.MediaIDs = p.list("media_ids")
 	if ns.Poll, err = readPoll(p); err != nil {
 		s.writeError(w, r, err)
@@ -61,7 +76,7 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
-	st, err := s.store.Status(r.Context(), chi.URLParam(r, "id"), viewerID(r))
+	st, err := s.statusOrReblog(r, chi.URLParam(r, "id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -111,7 +126,14 @@ func (s *Server) statusAction(do func(context.Context, *roundtable.Member, strin
 			s.writeError(w, r, err)
 			return
 		}
-		st, err := do(r.Context(), m, chi.URLParam(r, "id"))
+		id := chi.URLParam(r, "id")
+		st, err := do(r.Context(), m, id)
+		if errors.Is(err, roundtable.ErrNotFound) {
+			// A reblog's own id stands for the status it shares.
+			if rb, rerr := s.store.ReblogByID(r.Context(), id, m.ID); rerr == nil {
+				st, err = do(r.Context(), m, rb.Reblog.ID)
+			}
+		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -247,7 +269,7 @@ func replyPolicyParam(p *params) (string, error) {
 	if p.has("reply_policy") {
 		return p.str("reply_policy")
 	}
-	always := p.list("interaction_policy[can_reply][always]")
+	always := policyList(p, "interaction_policy[can_reply][always]")
 	if len(always) == 0 {
 		return "", nil
 	}

@@ -182,6 +182,9 @@ type statusJSON struct {
 	LocalOnly          bool          `json:"local_only"`
 	ReplyPolicy        string        `json:"reply_policy"`
 	ContentType        string        `json:"content_type"`
+	// InteractionPolicy is GoToSocial's view of who may favourite, reply
+	// to and reblog the status.
+	InteractionPolicy interactionPolicyJSON `json:"interaction_policy"`
 }
 
 // status renders st; withSource adds the text as written (for delete and
@@ -194,7 +197,13 @@ func (s *Server) status(st *roundtable.Status, withSource bool) statusJSON {
 		ReblogsCount: st.ReblogsCount, FavouritesCount: st.FavouritesCount, RepliesCount: st.RepliesCount,
 		InReplyToID: st.InReplyToID, InReplyToAccountID: st.InReplyToAccountID, Language: st.Language,
 		Favourited: st.Favourited, Bookmarked: st.Bookmarked, Filtered: []any{}, ContentType: st.ContentType,
-		ReplyPolicy: string(st.ReplyPolicy),
+		ReplyPolicy: string(st.ReplyPolicy), Reblogged: st.Reblogged, Pinned: st.Pinned, Muted: st.Muted,
+		LocalOnly: st.LocalOnly, InteractionPolicy: interactionPolicy(st),
+	}
+	if st.Reblog != nil {
+		// A reblog: the booster's empty wrapper around the original.
+		orig := s.status(st.Reblog, false)
+		out.Reblog = &orig
 	}
 	if st.Account != nil {
 		out.Account = s.account(st.Account)

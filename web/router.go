@@ -68,6 +68,7 @@ func (s *Server) routes() chi.Router {
 			s.mediaAPIRoutes(r)
 			s.streamingRoutes(r)
 			s.clientListsRoutes(r)
+			s.statusExtraRoutes(r)
 		})
 	})
 
@@ -144,8 +145,6 @@ func (s *Server) apiRoutes(r chi.Router) {
 	r.Get("/roundtable/v1/norms", s.instanceRules)
 	r.With(anyScope("write", "admin:write")).Post("/roundtable/v1/norms", s.addNorm)
 	r.With(anyScope("write", "admin:write")).Delete("/roundtable/v1/norms/{id}", s.removeNorm)
-	r.Get("/v1/instance/peers", s.emptyList)
-	r.Get("/v1/instance/activity", s.emptyList)
 	r.Get("/v1/custom_emojis", s.emptyList)
 
 	r.With(need("read:accounts")).Get("/v1/accounts/verify_credentials", s.verifyCredentials)
@@ -173,7 +172,6 @@ func (s *Server) apiRoutes(r chi.Router) {
 	r.With(need("admin:read")).Get("/roundtable/v1/moderation/log", s.moderationLog)
 	r.With(read("statuses")).Get("/v1/statuses/{id}/context", s.statusContext)
 	r.With(read("accounts")).Get("/v1/statuses/{id}/favourited_by", s.favouritedBy)
-	r.With(read("accounts")).Get("/v1/statuses/{id}/reblogged_by", s.emptyList)
 	r.With(need("write:favourites")).Post("/v1/statuses/{id}/favourite", s.statusAction(s.store.Favourite))
 	r.With(need("write:favourites")).Post("/v1/statuses/{id}/unfavourite", s.statusAction(s.store.Unfavourite))
 	r.With(need("write:bookmarks")).Post("/v1/statuses/{id}/bookmark", s.statusAction(s.store.Bookmark))
