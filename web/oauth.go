@@ -233,7 +233,23 @@ func (s *Server) authorizePage(w http.ResponseWriter, r *http.Request) {
 	if q.Get("force_login") == "true" {
 		m = nil
 	}
+	// The consent form, once posted, sends the browser on to the app: its
+	// redirect URI must be a place the form may lead.
+	w.Header().Set("Content-Security-Policy", contentSecurityPolicy("'self' "+formActionSource(ar.RedirectURI)))
 	s.render(w, r, http.StatusOK, "authorize", map[string]any{"Auth": ar, "Member": m})
+}
+
+// formActionSource is the CSP source that allows a redirect to uri: its
+// origin, or its scheme for an app's own scheme (elk:, com.example.app:).
+func formActionSource(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme == "" || strings.ContainsAny(uri, " ;,'\"") {
+		return ""
+	}
+	if u.Host != "" && (u.Scheme == "http" || u.Scheme == "https") {
+		return u.Scheme + "://" + u.Host
+	}
+	return u.Scheme + ":"
 }
 
 func (s *Server) authorizeSubmit(w http.ResponseWriter, r *http.Request) {

@@ -3,7 +3,9 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +27,28 @@ var templateFS embed.FS
 
 //go:embed locales/*.json
 var localeFS embed.FS
+
+//go:embed static/site.css
+var siteCSS []byte
+
+// styleVersion names the stylesheet's content, so that browsers may keep
+// it for a year and still get a new one when it changes.
+var styleVersion = func() string {
+	sum := sha256.Sum256(siteCSS)
+	return hex.EncodeToString(sum[:6])
+}()
+
+// serveStylesheet serves the site's stylesheet.
+func serveStylesheet(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.URL.Query().Get("v") == styleVersion {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	_, _ = w.Write(siteCSS)
+}
 
 // pages holds the parsed templates, one set per page, and the message
 // catalogues.
@@ -163,6 +187,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		data = map[string]any{}
 	}
 	data["Instance"] = s.cfg.Name
+	data["StyleVersion"] = styleVersion
 	data["Lang"] = lang
 	data["Dir"] = "ltr"
 	if rightToLeft[lang] {
