@@ -17,7 +17,7 @@ type StatusEdit struct {
 	Language    *string
 	// MediaIDs, when set, are the attachments the status carries from now
 	// on, in order: the member's uploads, or those it carries already.
-	MediaIDs *[]string
+	MediaIDs    *[]string
 	ContentType *string // ContentPlain or ContentMarkdown; nil keeps it
 }
 

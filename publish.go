@@ -162,7 +162,7 @@ type StatusObject struct {
 	Local           bool
 	Poll            *ObjectPoll // a poll's options and counts, if it has one
 	Attachments     []ObjectAttachment
-	LocalOnly       bool        // never sent to other servers
+	LocalOnly       bool // never sent to other servers
 }
 
 // ObjectMention is an actor a status mentions.
