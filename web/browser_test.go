@@ -29,12 +29,15 @@ func TestAccessibility(t *testing.T) {
 		Password: "password-mod", Role: roundtable.RoleAdmin, Approved: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := in.Store.CreateConsultation(ctx, roundtable.NewConsultation{Slug: "river", Title: "The river",
-		Prompt: "How should we share the river?", Facilitators: []string{"mod"}}); err != nil {
+	c, err := in.Store.CreateConsultation(ctx, roundtable.NewConsultation{Slug: "river", Title: "The river",
+		Prompt: "How should we share the river?", Facilitators: []string{"mod"}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	_, tok := in.member("amina")
-	st := in.postJSON("/api/v1/statuses", tok, map[string]any{"status": "@river Access\nThe banks should stay open to everyone."}).Object(t)
+	st := in.postJSON("/api/v1/statuses", tok, map[string]any{"status": "@river Access\nThe banks should stay open to everyone.",
+		"poll": map[string]any{"options": []string{"Yes", "No"}, "expires_in": 3600}}).Object(t)
+	in.postJSON("/api/v1/statuses", tok, map[string]any{"status": "A reply", "in_reply_to_id": st["id"]})
 
 	b := browsertest.New(t, browsertest.Options{})
 	for _, page := range []string{"/", "/about", "/signup", "/login", "/@river", "/@amina", "/@amina/" + st["id"].(string), "/directory"} {
@@ -42,7 +45,12 @@ func TestAccessibility(t *testing.T) {
 		b.Axe(page)
 	}
 	signIn(b, in, "mod")
-	for _, page := range []string{"/moderation", "/moderation/log", "/moderation/advisories", "/moderation/peers", "/moderation/norms", "/warnings"} {
+	for _, page := range []string{"/@amina/" + st["id"].(string), "/@river", "/groups/" + c.AccountID + "/new",
+		"/contributions/" + st["id"].(string) + "/reply", "/contributions/" + st["id"].(string) + "/report",
+		"/settings", "/settings/preferences", "/settings/password", "/settings/accounts", "/settings/apps", "/settings/data",
+		"/facilitate", "/facilitate/river",
+		"/moderation", "/moderation/log", "/moderation/advisories", "/moderation/peers", "/moderation/norms",
+		"/moderation/held", "/moderation/appeals", "/moderation/members", "/moderation/settings", "/warnings"} {
 		b.Visit(in.URL + page)
 		b.Axe(page)
 	}
