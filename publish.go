@@ -253,8 +253,9 @@ func deref(p *string) string {
 
 // statusInboxes returns where a status goes: the servers of the author's
 // remote followers (unless it is direct), of the remote accounts it
-// mentions, of the author it replies to, and of those who answered or liked
-// it (they hold a copy that an edit or a deletion must reach).
+// mentions, of the author it replies to, of its consultation, and of those
+// who answered, liked, reblogged it or voted in its poll (they hold a copy
+// that an edit or a deletion must reach).
 func (s *Store) statusInboxes(ctx context.Context, q querier, st *Status) ([]string, error) {
 	rows, _ := q.Query(ctx, `
 		SELECT DISTINCT coalesce(a.shared_inbox, a.inbox) FROM follows f JOIN accounts a ON a.id = f.account_id
@@ -273,7 +274,13 @@ func (s *Store) statusInboxes(ctx context.Context, q querier, st *Status) ([]str
 			WHERE r.in_reply_to_id = $2 AND a.domain IS NOT NULL
 		UNION
 		SELECT coalesce(a.shared_inbox, a.inbox) FROM favourites f JOIN accounts a ON a.id = f.account_id
-			WHERE f.status_id = $2 AND a.domain IS NOT NULL`, st.AccountID, st.ID, st.Visibility, st.InReplyToAccountID)
+			WHERE f.status_id = $2 AND a.domain IS NOT NULL
+		UNION
+		SELECT coalesce(a.shared_inbox, a.inbox) FROM reblogs rb JOIN accounts a ON a.id = rb.account_id
+			WHERE rb.status_id = $2 AND a.domain IS NOT NULL
+		UNION
+		SELECT coalesce(a.shared_inbox, a.inbox) FROM poll_votes v JOIN accounts a ON a.id = v.account_id
+			WHERE v.status_id = $2 AND a.domain IS NOT NULL`, st.AccountID, st.ID, st.Visibility, st.InReplyToAccountID)
 	inboxes, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return nil, fmt.Errorf("inboxes for %s: %w", st.ID, err)
