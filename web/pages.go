@@ -210,11 +210,24 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if q := r.URL.Query().Get("lang"); q == lang {
 		s.rememberLanguage(w, r, lang)
 	}
+	if takesPartElsewhere[name] {
+		// "Take part from your own server" sends the browser on to the
+		// visitor's own server, wherever that is.
+		sources := "'self' https:"
+		if strings.HasPrefix(s.links.Base, "http:") {
+			sources += " http:"
+		}
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy(sources))
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", lang)
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
+
+// takesPartElsewhere are the pages with the form that sends a visitor to
+// their own server.
+var takesPartElsewhere = map[string]bool{"consultation": true, "status": true, "interact": true}
 
 // rememberLanguage makes lang the language of the following pages (the
 // switcher's choice, or the one a member saves in their settings).
