@@ -1,9 +1,11 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLanguageChoice: pages follow Accept-Language; the switcher's choice
@@ -88,6 +90,32 @@ func TestSpanishAndArabic(t *testing.T) {
 		r = in.get(path+"?lang=ar", "")
 		if !strings.Contains(string(r.Body), `<html lang="ar" dir="rtl">`) {
 			t.Errorf("%s in Arabic: %.200s", path, r.Body)
+		}
+	}
+}
+
+// TestLocalDates: dates on pages are written in the reader's language.
+func TestLocalDates(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	_, tok := in.member("amina")
+	st := postStatus(t, in, tok, map[string]any{"status": "A dated thought"})
+	created, err := time.Parse(time.RFC3339, st["created_at"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	months := map[string][]string{
+		"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+		"es": {"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
+	}
+	for lang, names := range months {
+		r := in.get(strings.TrimPrefix(st["url"].(string), in.URL)+"?lang="+lang, "")
+		want := fmt.Sprintf("%d %s", created.UTC().Day(), names[created.UTC().Month()-1])
+		if lang == "es" {
+			want = fmt.Sprintf("%d de %s de %d", created.UTC().Day(), names[created.UTC().Month()-1], created.UTC().Year())
+		}
+		if !strings.Contains(string(r.Body), want) {
+			t.Errorf("the %s page does not date the status %q", lang, want)
 		}
 	}
 }

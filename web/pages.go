@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -84,7 +85,8 @@ func loadPages() (*pages, error) {
 		if name == "layout" || strings.HasPrefix(name, "part_") {
 			continue
 		}
-		t, err := template.New(name).Funcs(template.FuncMap{"t": func(string, ...any) string { return "" }}).
+		t, err := template.New(name).Funcs(template.FuncMap{"t": func(string, ...any) string { return "" },
+			"when": func(string) string { return "" }}).
 			ParseFS(templateFS, append([]string{"templates/layout.html", n}, parts...)...)
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", name, err)
@@ -181,7 +183,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	l, lang := s.pages.localizer(r)
 	t, err := set.Clone()
 	if err == nil {
-		t = t.Funcs(template.FuncMap{"t": func(id string, pairs ...any) string { return translate(l, id, pairs...) }})
+		t = t.Funcs(template.FuncMap{"t": func(id string, pairs ...any) string { return translate(l, id, pairs...) },
+			"when": func(v string) string { return localDate(l, v) }})
 	}
 	if data == nil {
 		data = map[string]any{}
@@ -223,6 +226,26 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Header().Set("Content-Language", lang)
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// localDate writes a moment given as an RFC 3339 time (or a date) in the
+// reader's language: "26 November 2026, 14:05 UTC". Anything else is shown
+// as it is.
+func localDate(l *i18n.Localizer, v string) string {
+	t, err := time.Parse(time.RFC3339, v)
+	dateOnly := false
+	if err != nil {
+		if t, err = time.Parse("2006-01-02", v); err != nil {
+			return v
+		}
+		dateOnly = true
+	}
+	t = t.UTC()
+	date := translate(l, "date.format", "Day", t.Day(), "Month", translate(l, fmt.Sprintf("date.month.%d", int(t.Month()))), "Year", t.Year())
+	if dateOnly {
+		return date
+	}
+	return translate(l, "date.with_time", "Date", date, "Time", t.Format("15:04"))
 }
 
 // takesPartElsewhere are the pages with the form that sends a visitor to
