@@ -56,6 +56,9 @@ type Account struct {
 	// HideCollections hides whom the member follows and who follows
 	// them from everyone else.
 	HideCollections bool `db:"hide_collections"`
+	// NoIndex asks search engines not to index the account's pages (a
+	// member's choice, or a consultation's).
+	NoIndex bool `db:"noindex"`
 }
 
 // Group reports whether the account is a Group: a consultation, here or
@@ -129,7 +132,7 @@ var reservedNames = map[string]bool{
 
 const accountColumns = `a.id, a.username, a.domain, a.display_name, a.note, a.note_source, a.locked, a.bot,
 	a.discoverable, a.created_at, a.updated_at, a.last_status_at, a.statuses_count, a.followers_count, a.following_count,
-	a.actor_type, coalesce(a.uri, '') AS uri, coalesce(a.url, '') AS url, a.suspended_at, a.hide_collections`
+	a.actor_type, coalesce(a.uri, '') AS uri, coalesce(a.url, '') AS url, a.suspended_at, a.hide_collections, a.noindex`
 
 const memberColumns = accountColumns + `, m.email, m.password_hash, m.role, m.approved, m.signup_reason,
 	m.default_visibility, m.default_sensitive, m.default_language, m.disabled_at, m.quotes_allowed,

@@ -55,6 +55,7 @@ func (s *Store) RemoveFromFollowers(ctx context.Context, m *Member, followerID s
 type MemberPrivacy struct {
 	HideCollections *bool
 	QuotesAllowed   *bool
+	NoIndex         *bool // ask search engines not to index the member's pages
 }
 
 // SetMemberPrivacy applies p to the member with id.
@@ -63,6 +64,11 @@ func (s *Store) SetMemberPrivacy(ctx context.Context, id string, p MemberPrivacy
 		if p.HideCollections != nil {
 			if _, err := tx.Exec(ctx, `UPDATE accounts SET hide_collections = $2 WHERE id = $1 AND domain IS NULL`,
 				id, *p.HideCollections); err != nil {
+				return err
+			}
+		}
+		if p.NoIndex != nil {
+			if _, err := tx.Exec(ctx, `UPDATE accounts SET noindex = $2 WHERE id = $1 AND domain IS NULL`, id, *p.NoIndex); err != nil {
 				return err
 			}
 		}

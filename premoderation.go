@@ -132,6 +132,19 @@ func (s *Store) SetConsultationPremoderation(ctx context.Context, m *Member, slu
 	return nil
 }
 
+// SetConsultationNoIndex asks search engines not to index the
+// consultation's pages and its threads (or lets them).
+func (s *Store) SetConsultationNoIndex(ctx context.Context, m *Member, slug string, on bool) error {
+	c, err := s.facilitated(ctx, m, slug)
+	if err != nil {
+		return err
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE accounts SET noindex = $2 WHERE id = $1`, c.AccountID, on); err != nil {
+		return fmt.Errorf("indexing of %s: %w", slug, err)
+	}
+	return nil
+}
+
 // holdOnArrival decides whether a new contribution by author to the
 // consultation g waits for review, and if so holds it, keeping raw (the
 // activity as received, for a remote author) for the Group to announce on

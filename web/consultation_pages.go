@@ -181,5 +181,6 @@ func (s *Server) consultationPage(w http.ResponseWriter, r *http.Request, a *rou
 		}
 		data["Relationship"] = rel
 	}
+	data["NoIndex"] = a.NoIndex
 	s.render(w, r, http.StatusOK, "consultation", data)
 }

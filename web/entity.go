@@ -52,7 +52,7 @@ func (s *Server) account(a *roundtable.Account) accountJSON {
 		Avatar: s.links.Avatar(), AvatarStatic: s.links.Avatar(),
 		Header: s.links.Header(), HeaderStatic: s.links.Header(),
 		Locked: a.Locked, Fields: []any{}, Emojis: []any{}, Bot: a.Bot, Group: a.Group(), Discoverable: a.Discoverable,
-		Indexable: a.Discoverable, CreatedAt: apiTime(created), LastStatusAt: last,
+		Indexable: a.Discoverable && !a.NoIndex, Noindex: a.NoIndex, CreatedAt: apiTime(created), LastStatusAt: last,
 		StatusesCount: a.StatusesCount, FollowersCount: a.FollowersCount, FollowingCount: a.FollowingCount,
 		Roles: []any{}, HideCollection: hideCollections(a),
 	}

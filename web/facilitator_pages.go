@@ -232,6 +232,9 @@ func (s *Server) renderFacilitate(w http.ResponseWriter, r *http.Request, m *rou
 		if premod {
 			form.Set("premoderation", "1")
 		}
+		if g, err := s.store.Account(ctx, c.AccountID); err == nil && g.NoIndex {
+			form.Set("noindex", "1")
+		}
 	}
 	data := map[string]any{"C": c, "Form": form, "Error": errMsg, "Joins": joins, "Threads": ts, "Sources": sources,
 		"Participations": participations, "Phases": phases, "Viewer": m, "Handle": "@" + c.Slug + "@" + s.links.Domain()}
@@ -299,6 +302,9 @@ func (s *Server) saveConsultation(r *http.Request, m *roundtable.Member, slug st
 		return "", err
 	}
 	if err := s.store.SetConsultationPremoderation(r.Context(), m, slug, f.Get("premoderation") != ""); err != nil {
+		return "", err
+	}
+	if err := s.store.SetConsultationNoIndex(r.Context(), m, slug, f.Get("noindex") != ""); err != nil {
 		return "", err
 	}
 	return "facilitate.saved", nil

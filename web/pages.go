@@ -421,7 +421,7 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "profile", map[string]any{"Account": s.pageAccount(a), "Statuses": s.pageStatuses(sts),
-		"ShowCollections": roundtable.CollectionsVisible(a, viewer)})
+		"ShowCollections": roundtable.CollectionsVisible(a, viewer), "NoIndex": a.NoIndex})
 }
 
 func (s *Server) tagPage(w http.ResponseWriter, r *http.Request) {

@@ -225,6 +225,9 @@ func (s *Server) preferencesData(r *http.Request, m *roundtable.Member) (map[str
 	if m.QuotesAllowed {
 		form.Set("quotes_allowed", "1")
 	}
+	if m.NoIndex {
+		form.Set("noindex", "1")
+	}
 	if r.PostForm != nil {
 		form = r.PostForm
 	}
@@ -254,8 +257,8 @@ func (s *Server) savePreferences(r *http.Request, m *roundtable.Member) (string,
 	if _, err := s.store.SetMemberPreferences(r.Context(), m.ID, roundtable.MemberPreferences{Language: &lang, DefaultReplyPolicy: &policy}); err != nil {
 		return "", err
 	}
-	hide, quotes := r.PostForm.Get("hide_collections") != "", r.PostForm.Get("quotes_allowed") != ""
-	if _, err := s.store.SetMemberPrivacy(r.Context(), m.ID, roundtable.MemberPrivacy{HideCollections: &hide, QuotesAllowed: &quotes}); err != nil {
+	hide, quotes, noindex := r.PostForm.Get("hide_collections") != "", r.PostForm.Get("quotes_allowed") != "", r.PostForm.Get("noindex") != ""
+	if _, err := s.store.SetMemberPrivacy(r.Context(), m.ID, roundtable.MemberPrivacy{HideCollections: &hide, QuotesAllowed: &quotes, NoIndex: &noindex}); err != nil {
 		return "", err
 	}
 	return "settings.saved", nil

@@ -111,6 +111,14 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, m *roundta
 	if status == http.StatusOK {
 		data["Flash"] = s.sessions.PopString(ctx, pageFlashKey)
 	}
+	// Not indexed when its author or its consultation asks.
+	noindex := st.Account != nil && st.Account.NoIndex
+	if st.GroupID != nil && !noindex {
+		if g, err := s.store.Account(ctx, *st.GroupID); err == nil {
+			noindex = g.NoIndex
+		}
+	}
+	data["NoIndex"] = noindex
 	s.render(w, r, status, "status", data)
 }
 
