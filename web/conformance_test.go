@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -152,6 +153,8 @@ type conformanceWorld struct {
 	public, reply, remote, pollID string // status ids; pollID is a poll's id
 	pollStatus, private, notifyID string
 	tagName                       string
+	list, filter, media           string
+	withMedia                     string
 }
 
 func buildWorld(t *testing.T, in *instance) conformanceWorld {
@@ -194,6 +197,25 @@ func buildWorld(t *testing.T, in *instance) conformanceWorld {
 		t.Fatal(err)
 	}
 	w.remote = rs.ID
+	// What apps organise reading with: a list, a filter, markers, a
+	// followed tag, a direct conversation, a picture, a reblog, a pin.
+	w.list = in.postJSON("/api/v1/lists", aliceTok, map[string]any{"title": "Neighbours"}).Object(t)["id"].(string)
+	wantStatus(t, in.postJSON("/api/v1/lists/"+w.list+"/accounts", aliceTok, map[string]any{"account_ids": []string{bob.ID}}), 200)
+	w.filter = in.postJSON("/api/v2/filters", aliceTok, map[string]any{"title": "Floods", "context": []string{"home", "public"},
+		"filter_action": "warn", "keywords_attributes": []map[string]any{{"keyword": "rising"}}}).Object(t)["id"].(string)
+	wantStatus(t, in.postJSON("/api/v1/markers", aliceTok, map[string]any{"home": map[string]any{"last_read_id": w.public}}), 200)
+	wantStatus(t, in.postJSON("/api/v1/tags/water/follow", aliceTok, nil), 200)
+	postStatus(t, in, bobTok, map[string]any{"status": "@alice between us", "visibility": "direct"})
+	r := in.upload("/api/v2/media", aliceTok, "photo.jpg", jpegWithEXIF(t, 64, 48), map[string]string{"description": "A river bank"})
+	if r.Status != 200 && r.Status != 202 {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
+	w.media = r.Object(t)["id"].(string)
+	w.withMedia = postStatus(t, in, aliceTok, map[string]any{"status": "Look", "media_ids": []string{w.media}})["id"].(string)
+	wantStatus(t, in.postJSON("/api/v1/statuses/"+w.public+"/reblog", aliceTok, nil), 200)
+	wantStatus(t, in.postJSON("/api/v1/statuses/"+w.withMedia+"/pin", aliceTok, nil), 200)
+	wantStatus(t, in.do("PUT", "/api/v1/statuses/"+w.withMedia, aliceTok, map[string]any{"status": "Look again", "media_ids": []string{w.media}}, "application/json"), 200)
+
 	ns := in.get("/api/v1/notifications", bobTok).List(t)
 	if len(ns) == 0 {
 		t.Fatal("bob has no notification")
@@ -227,7 +249,7 @@ func TestConformance(t *testing.T) {
 			{path: "/api/v1/statuses/" + w.public + "/context", kind: kContext},
 			{path: "/api/v1/statuses/" + w.reply + "/context", kind: kContext},
 			{path: "/api/v1/statuses/" + w.public + "/favourited_by", kind: kAccount, list: true, some: true},
-			{path: "/api/v1/statuses/" + w.public + "/reblogged_by", kind: kAccount, list: true},
+			{path: "/api/v1/statuses/" + w.public + "/reblogged_by", kind: kAccount, list: true, some: true},
 			{path: "/api/v1/polls/" + w.pollID, kind: kPoll},
 			{path: "/api/v1/timelines/public", kind: kStatus, list: true, some: true},
 			{path: "/api/v1/timelines/public?local=true", kind: kStatus, list: true},
@@ -239,6 +261,11 @@ func TestConformance(t *testing.T) {
 			{path: "/api/v1/instance", kind: kAny},
 			{path: "/api/v2/instance", kind: kAny},
 			{path: "/api/v1/custom_emojis", kind: kAny, list: true},
+			{path: "/api/v1/instance/peers", kind: kAny, list: true},
+			{path: "/api/v1/instance/activity", kind: kAny, list: true, some: true},
+			{path: "/api/v1/instance/extended_description", kind: kAny},
+			{path: "/api/v1/trends/tags", kind: kAny, list: true},
+			{path: "/api/v1/announcements", kind: kAny, list: true},
 		}
 		if tok != "" {
 			eps = append(eps,
@@ -252,6 +279,27 @@ func TestConformance(t *testing.T) {
 				endpoint{path: "/api/v1/blocks", kind: kAccount, list: true},
 				endpoint{path: "/api/v1/mutes", kind: kAccount, list: true},
 				endpoint{path: "/api/v1/follow_requests", kind: kAccount, list: true},
+				endpoint{path: "/api/v1/lists", kind: kList, list: true, some: true},
+				endpoint{path: "/api/v1/lists/" + w.list, kind: kList},
+				endpoint{path: "/api/v1/lists/" + w.list + "/accounts", kind: kAccount, list: true, some: true},
+				endpoint{path: "/api/v1/accounts/" + w.bob + "/lists", kind: kList, list: true, some: true},
+				endpoint{path: "/api/v1/timelines/list/" + w.list, kind: kStatus, list: true, some: true},
+				endpoint{path: "/api/v2/filters", kind: kFilter, list: true, some: true},
+				endpoint{path: "/api/v2/filters/" + w.filter, kind: kFilter},
+				endpoint{path: "/api/v1/filters", kind: kAny, list: true},
+				endpoint{path: "/api/v1/markers?timeline[]=home&timeline[]=notifications", kind: kMarkerMap},
+				endpoint{path: "/api/v1/conversations", kind: kConversation, list: true, some: true},
+				endpoint{path: "/api/v1/followed_tags", kind: kTag, list: true, some: true},
+				endpoint{path: "/api/v1/tags/water", kind: kTag},
+				endpoint{path: "/api/v1/media/" + w.media, kind: kMedia},
+				endpoint{path: "/api/v1/statuses/" + w.withMedia, kind: kStatus},
+				endpoint{path: "/api/v1/statuses/" + w.withMedia + "/history", kind: kAny, list: true, some: true},
+				endpoint{path: "/api/v1/statuses/" + w.withMedia + "/source", kind: kAny},
+				endpoint{path: "/api/v1/statuses?id[]=" + w.public + "&id[]=" + w.withMedia, kind: kStatus, list: true, some: true},
+				endpoint{path: "/api/v1/accounts/" + w.alice + "/statuses?pinned=true", kind: kStatus, list: true, some: true},
+				endpoint{path: "/api/v1/accounts/" + w.alice + "/statuses?only_media=true", kind: kStatus, list: true, some: true},
+				endpoint{path: "/api/v1/scheduled_statuses", kind: kAny, list: true},
+				endpoint{path: "/api/v1/preferences", kind: kAny},
 			)
 		}
 		for _, ep := range eps {
@@ -261,6 +309,16 @@ func TestConformance(t *testing.T) {
 				wantStatus(t, r, 200)
 				if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 					t.Errorf("Content-Type %q", ct)
+				}
+				if ep.list && ep.kind == kAny {
+					var l []any
+					if err := json.Unmarshal(r.Body, &l); err != nil {
+						t.Fatalf("not a JSON array: %s", r.Body)
+					}
+					if ep.some && len(l) == 0 {
+						t.Errorf("empty list: nothing was checked")
+					}
+					return
 				}
 				if ep.list {
 					l := r.List(t)
