@@ -1,6 +1,7 @@
 package roundtable
 
 import (
+	"unicode/utf8"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -216,11 +217,17 @@ const (
 	settingFederationMode      = "federation_mode"
 	settingPublishDomainBlocks = "publish_domain_blocks"
 	settingPublicModerationLog = "public_moderation_log"
+	settingName                = "instance_name"
+	settingDescription         = "instance_description"
 )
 
 // InstanceSettings are the instance's choices about federation and what it
 // makes public about its moderation.
 type InstanceSettings struct {
+	// Name and Description, when set, replace the configured name and the
+	// standard description on pages and in the client API.
+	Name                string
+	Description         string
 	FederationMode      FederationMode
 	PublishDomainBlocks bool // GET /api/v1/instance/domain_blocks answers; default on
 	PublicModerationLog bool // the moderation log is public; default off
@@ -229,6 +236,8 @@ type InstanceSettings struct {
 // SettingsChange changes some of the instance settings; nil leaves one as
 // it is.
 type SettingsChange struct {
+	Name                *string
+	Description         *string
 	FederationMode      *FederationMode
 	PublishDomainBlocks *bool
 	PublicModerationLog *bool
@@ -238,7 +247,7 @@ type SettingsChange struct {
 func (s *Store) InstanceSettings(ctx context.Context) (*InstanceSettings, error) {
 	out := &InstanceSettings{FederationMode: FederationOpen, PublishDomainBlocks: true}
 	rows, _ := s.pool.Query(ctx, `SELECT key, value FROM settings WHERE key = ANY($1)`,
-		[]string{settingFederationMode, settingPublishDomainBlocks, settingPublicModerationLog})
+		[]string{settingFederationMode, settingPublishDomainBlocks, settingPublicModerationLog, settingName, settingDescription})
 	var k, v string
 	if _, err := pgx.ForEachRow(rows, []any{&k, &v}, func() error {
 		switch k {
@@ -248,6 +257,10 @@ func (s *Store) InstanceSettings(ctx context.Context) (*InstanceSettings, error)
 			out.PublishDomainBlocks = v == "true"
 		case settingPublicModerationLog:
 			out.PublicModerationLog = v == "true"
+		case settingName:
+			out.Name = v
+		case settingDescription:
+			out.Description = v
 		}
 		return nil
 	}); err != nil {
@@ -277,6 +290,20 @@ func (s *Store) ChangeInstanceSettings(ctx context.Context, by *Member, c Settin
 			return nil, err
 		}
 		values[settingFederationMode] = string(m)
+	}
+	if c.Name != nil {
+		name := strings.TrimSpace(*c.Name)
+		if utf8.RuneCountInString(name) > 60 || strings.ContainsAny(name, "<>\n\r") {
+			return nil, Invalid("name", "must be at most 60 characters on one line, without < or >")
+		}
+		values[settingName] = name
+	}
+	if c.Description != nil {
+		d := strings.TrimSpace(*c.Description)
+		if utf8.RuneCountInString(d) > 1000 {
+			return nil, Invalid("description", "must be at most 1000 characters")
+		}
+		values[settingDescription] = d
 	}
 	for key, b := range map[string]*bool{settingPublishDomainBlocks: c.PublishDomainBlocks, settingPublicModerationLog: c.PublicModerationLog} {
 		if b != nil {

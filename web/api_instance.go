@@ -56,10 +56,10 @@ func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"domain":      s.links.Domain(),
-		"title":       s.cfg.Name,
+		"title":       s.instanceName(r.Context()),
 		"version":     s.versionString(),
 		"source_url":  "https://github.com/roundtable-fed/roundtable",
-		"description": s.description(),
+		"description": s.instanceDescription(r.Context()),
 		"usage":       map[string]any{"users": map[string]int{"active_month": users}},
 		"thumbnail":   map[string]any{"url": s.links.Header(), "blurhash": nil, "versions": map[string]any{}},
 		"icon":        []any{},
@@ -105,9 +105,9 @@ func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"uri":               s.links.Domain(),
-		"title":             s.cfg.Name,
-		"short_description": s.description(),
-		"description":       s.description(),
+		"title":             s.instanceName(r.Context()),
+		"short_description": s.instanceDescription(r.Context()),
+		"description":       s.instanceDescription(r.Context()),
 		"email":             "",
 		"version":           s.versionString(),
 		"urls":              map[string]string{"streaming_api": streaming},
@@ -129,9 +129,6 @@ func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) description() string {
-	return s.cfg.Name + " is a Roundtable instance: a place for consultations in a safe space, open to the fediverse."
-}
 
 func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 	p, err := readParams(w, r)

@@ -121,7 +121,7 @@ func (s *Server) extendedDescription(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var b strings.Builder
-	b.WriteString("<p>" + html.EscapeString(s.description()) + "</p>")
+	b.WriteString("<p>" + html.EscapeString(s.instanceDescription(r.Context())) + "</p>")
 	if len(norms) > 0 {
 		b.WriteString("<ol>")
 		for _, n := range norms {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"net/http"
 	"strconv"
 
@@ -218,7 +219,7 @@ func (s *Server) instanceSettingsData(r *http.Request, m *roundtable.Member) (ma
 	form := r.PostForm
 	if form == nil {
 		form = map[string][]string{"registrations": {string(mode)}, "auto_hide_reports": {strconv.Itoa(ms.AutoHideReports)},
-			"federation_mode": {string(is.FederationMode)}}
+			"federation_mode": {string(is.FederationMode)}, "name": {s.instanceName(ctx)}, "description": {is.Description}}
 		if ms.Premoderation {
 			form.Set("premoderation", "1")
 		}
@@ -250,6 +251,13 @@ func (s *Server) instanceSettingsAction(r *http.Request, m *roundtable.Member) (
 		return "", err
 	}
 	premod, publish, public := f.Get("premoderation") != "", f.Get("publish_domain_blocks") != "", f.Get("public_moderation_log") != ""
+	name, description := strings.TrimSpace(f.Get("name")), strings.TrimSpace(f.Get("description"))
+	if name == s.cfg.Name {
+		name = "" // the configured name
+	}
+	if _, err := s.store.ChangeInstanceSettings(ctx, m, roundtable.SettingsChange{Name: &name, Description: &description}); err != nil {
+		return "", err
+	}
 	if err := s.store.SetRegistrationMode(ctx, mode); err != nil {
 		return "", err
 	}

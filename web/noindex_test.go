@@ -50,3 +50,28 @@ func TestNoIndex(t *testing.T) {
 		t.Error("the consultation's choice was not stored")
 	}
 }
+
+// TestInstanceNameAndDescription: an admin renames the instance and
+// describes it from the settings page; pages and apps show it; bad input
+// changes nothing.
+func TestInstanceNameAndDescription(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	admin := in.staff(t, "root", roundtable.RoleAdmin)
+	form := url.Values{"registrations": {"open"}, "auto_hide_reports": {"3"}, "federation_mode": {"open"},
+		"publish_domain_blocks": {"1"}, "name": {strings.Repeat("x", 61)}, "description": {"Ours"}}
+	wantStatus(t, in.submit(admin, "/moderation/settings", form), 422)
+	if strings.Contains(string(in.get("/", "").Body), "Ours") {
+		t.Fatal("a refused form changed the description")
+	}
+	form.Set("name", "Riverside Forum")
+	form.Set("description", "The residents' association of the river quarter.")
+	wantStatus(t, in.submit(admin, "/moderation/settings", form), 303)
+	for _, p := range []string{"/", "/about"} {
+		wantBody(t, in.get(p, ""), "Riverside Forum", "The residents&#39; association of the river quarter.")
+	}
+	inst := in.get("/api/v2/instance", "").Object(t)
+	if inst["title"] != "Riverside Forum" || inst["description"] != "The residents' association of the river quarter." {
+		t.Errorf("instance: %v / %v", inst["title"], inst["description"])
+	}
+}

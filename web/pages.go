@@ -190,6 +190,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		data = map[string]any{}
 	}
 	data["Instance"] = s.cfg.Name
+	if set, err := s.store.InstanceSettings(r.Context()); err == nil {
+		if set.Name != "" {
+			data["Instance"] = set.Name
+		}
+		data["InstanceDescription"] = set.Description
+	}
 	data["StyleVersion"] = styleVersion
 	data["Lang"] = lang
 	data["Dir"] = "ltr"
@@ -246,6 +252,24 @@ func localDate(l *i18n.Localizer, v string) string {
 		return date
 	}
 	return translate(l, "date.with_time", "Date", date, "Time", t.Format("15:04"))
+}
+
+// instanceName is the instance's name: as its admins set it, else as
+// configured.
+func (s *Server) instanceName(ctx context.Context) string {
+	if set, err := s.store.InstanceSettings(ctx); err == nil && set.Name != "" {
+		return set.Name
+	}
+	return s.cfg.Name
+}
+
+// instanceDescription is what the instance says of itself: as its admins
+// wrote it, else a sentence naming it.
+func (s *Server) instanceDescription(ctx context.Context) string {
+	if set, err := s.store.InstanceSettings(ctx); err == nil && set.Description != "" {
+		return set.Description
+	}
+	return s.instanceName(ctx) + " is a Roundtable instance: a place for consultations in a safe space, open to the fediverse."
 }
 
 // takesPartElsewhere are the pages with the form that sends a visitor to
