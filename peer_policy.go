@@ -1,12 +1,12 @@
 package roundtable
 
 import (
-	"unicode/utf8"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 )

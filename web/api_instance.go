@@ -129,7 +129,6 @@ func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-
 func (s *Server) createApp(w http.ResponseWriter, r *http.Request) {
 	p, err := readParams(w, r)
 	if err != nil {

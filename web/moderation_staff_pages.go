@@ -1,9 +1,9 @@
 package web
 
 import (
-	"strings"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
