@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -202,8 +204,12 @@ func TestDatabaseURL(t *testing.T) {
 		t.Errorf("/metrics lacks the pool's metrics")
 	}
 	srv.stop(syscall.SIGTERM, 15*time.Second)
-	if entries, _ := os.ReadDir(env["ROUNDTABLE_DATA_DIR"]); len(entries) != 0 {
-		t.Errorf("a private database was made although a URL was given")
+	// The data directory holds uploads (media/), but no private database.
+	if _, err := os.Stat(filepath.Join(env["ROUNDTABLE_DATA_DIR"], "postgres")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a private database was made although a URL was given (%v)", err)
+	}
+	if entries, _ := os.ReadDir(env["ROUNDTABLE_DATA_DIR"]); len(entries) > 1 || (len(entries) == 1 && entries[0].Name() != "media") {
+		t.Errorf("the data directory holds more than uploads: %v", entries)
 	}
 }
 
