@@ -211,6 +211,8 @@ func TestPrivacyMatrix(t *testing.T) {
 	fred, nora, otto := b.member("fred"), b.member("nora"), b.member("otto")
 	carl := c.member("carl")
 	mustRun(t, a.env, "", "admin", "consultation", "create", "--slug", "open", "--title", "Open", "--moderator", "fay")
+	mustRun(t, a.env, "", "admin", "consultation", "create", "--slug", "circle", "--title", "Circle", "--moderator", "fay",
+		"--participation", "members")
 	mustRun(t, a.env, "", "admin", "consultation", "create", "--slug", "voices", "--title", "Voices", "--moderator", "fay",
 		"--attribution", "chatham")
 
@@ -243,6 +245,7 @@ func TestPrivacyMatrix(t *testing.T) {
 		{"followers-only", "private", named + "pmfollowers"},
 		{"direct", "direct", named + "pmdirect"},
 		{"consultation", "public", "@open@" + a.domain + " Roads\npmconsultation"},
+		{"members-only consultation", "public", "@circle@" + a.domain + " Wells\npmcircle"},
 		{"chatham original", "public", "@voices@" + a.domain + " Nights\npmchatham"},
 	} {
 		st := a.post(author, map[string]any{"status": p.text, "visibility": p.visibility})
@@ -252,6 +255,7 @@ func TestPrivacyMatrix(t *testing.T) {
 	}
 	posts["consultation"].slug = "open"
 	posts["chatham original"].slug = "voices"
+	posts["members-only consultation"].slug = "circle"
 	var copyID, copyURI string
 	a.db(func(conn *pgx.Conn) {
 		if err := conn.QueryRow(context.Background(), `SELECT id, uri FROM statuses WHERE chatham_of = $1`,
@@ -329,6 +333,18 @@ func TestPrivacyMatrix(t *testing.T) {
 		{"consultation", "named non-follower on B", "-yyyy--"},
 		{"consultation", "other on B", "-yyyy--"},
 		{"consultation", "follower on blocked C", "-nnnn--"},
+
+		// A consultation open to members only limits who takes part, not
+		// who reads: a public contribution to it is public, and reaches B
+		// through the author's follower there although B is not trusted.
+		{"members-only consultation", "anonymous", "yyy-yn-"},
+		{"members-only consultation", "author", "yy--yn-"},
+		{"members-only consultation", "member of A", "yy--yn-"},
+		{"members-only consultation", "facilitator on A", "yy--yy-"},
+		{"members-only consultation", "follower on B", "-yyyy--"},
+		{"members-only consultation", "named non-follower on B", "-yyyy--"},
+		{"members-only consultation", "other on B", "-yyyy--"},
+		{"members-only consultation", "follower on blocked C", "-nnnn--"},
 
 		// Chatham House: the copy under the consultation's name is public;
 		// the original reaches the consultation alone. Only the host's
