@@ -102,6 +102,26 @@ func TestAccountSafety(t *testing.T) {
 		t.Fatalf("alice's follow requests %v", got)
 	}
 
+	// A consultation alice facilitates, with a thread of hers, and a
+	// warning a moderator gave her.
+	if _, err := in.Store.CreateConsultation(ctx, roundtable.NewConsultation{Slug: "wells", Title: "Wells",
+		Facilitators: []string{"alice"}, Participation: roundtable.ParticipationApproval}); err != nil {
+		t.Fatal(err)
+	}
+	thread := in.post(atok, map[string]any{"status": "@wells Depth\nHow deep is yours?"})
+	r = in.get("/api/v1/accounts/lookup?acct=wells", atok)
+	wantStatus(t, r, 200)
+	wellsID := r.Object(t)["id"].(string)
+	in.follow(ctok, wellsID) // a join request, for alice to answer
+	_, mod := in.moderator("mod")
+	wantStatus(t, in.postJSON(modAPI+"/accounts/"+alice.ID+"/warn", mod, map[string]any{"reason": "Please keep to the topic"}), 200)
+	warnings := listMaps(t, in, "/api/roundtable/v1/warnings", atok)
+	if len(warnings) != 1 {
+		t.Fatalf("alice's warnings %v", warnings)
+	}
+	warningID := warnings[0]["id"].(string)
+	const consultation = "/api/roundtable/v1/consultations/wells"
+
 	forbidden, notFound, unprocessable := []int{403}, []int{404}, []int{422}
 	hidden := []int{403, 404}
 	cases := []accountCase{
@@ -161,6 +181,16 @@ func TestAccountSafety(t *testing.T) {
 		{"favourite a followers-only status", btok, "POST", "/api/v1/statuses/" + private + "/favourite", nil, hidden},
 		{"reply to a followers-only status", btok, "POST", "/api/v1/statuses", map[string]any{"status": "hi", "in_reply_to_id": private}, []int{404, 422}},
 
+		{"change another's consultation", btok, "PATCH", consultation, map[string]any{"title": "Mine"}, forbidden},
+		{"read another's join requests", btok, "GET", consultation + "/join_requests", nil, forbidden},
+		{"approve a join to another's consultation", btok, "POST", consultation + "/join_requests/" + carol.ID + "/approve", nil, hidden},
+		{"export another's consultation", btok, "GET", consultation + "/export", nil, forbidden},
+		{"publish another's synthesis", btok, "POST", consultation + "/synthesis", map[string]any{"status": "Done."}, forbidden},
+		{"lock a thread of another's consultation", btok, "POST", consultation + "/threads/" + thread + "/lock", nil, forbidden},
+		{"pin a thread of another's consultation", btok, "POST", consultation + "/threads/" + thread + "/pin", nil, forbidden},
+		{"read another's warning", btok, "GET", "/api/roundtable/v1/warnings/" + warningID, nil, notFound},
+		{"appeal another's warning", btok, "POST", "/api/roundtable/v1/warnings/" + warningID + "/appeal", map[string]any{"text": "Not me"}, notFound},
+
 		// The role: a member whose token holds the admin scopes.
 		{"member lists reports", mtok, "GET", "/api/v1/admin/reports", nil, forbidden},
 		{"member reads the moderation log", mtok, "GET", "/api/roundtable/v1/moderation/log", nil, forbidden},
@@ -170,6 +200,10 @@ func TestAccountSafety(t *testing.T) {
 		{"member disables", mtok, "POST", modAPI + "/accounts/" + alice.ID + "/disable", map[string]any{"reason": "x"}, forbidden},
 		{"member warns", mtok, "POST", modAPI + "/accounts/" + alice.ID + "/warn", map[string]any{"text": "x"}, forbidden},
 		{"member adds a norm", mtok, "POST", "/api/roundtable/v1/norms", map[string]any{"text": "x"}, forbidden},
+		{"member removes a contribution", mtok, "POST", consultation + "/contributions/" + thread + "/remove", map[string]any{"reason": "x"}, forbidden},
+		{"member removes a norm", mtok, "DELETE", "/api/roundtable/v1/norms/1", nil, forbidden},
+		{"member opens a consultation", mtok, "POST", "/api/roundtable/v1/consultations", map[string]any{"slug": "mine", "title": "Mine"}, forbidden},
+		{"member approves an appeal", mtok, "POST", modAPI + "/warnings/" + warningID + "/approve", nil, forbidden},
 		{"member publishes an advisory", mtok, "POST", modAPI + "/advisories", map[string]any{"domain": "example.net", "severity": "suspend"}, forbidden},
 		{"member adds an advisory rule", mtok, "POST", modAPI + "/advisory_rules", map[string]any{"peer": "example.net"}, forbidden},
 	}
@@ -228,6 +262,25 @@ func TestAccountSafety(t *testing.T) {
 		t.Errorf("alice's conversations after the attempts: %v", got)
 	}
 	wantStatus(t, in.get("/api/v1/notifications/"+noteID, atok), 200)
+	r = in.get(consultation, atok)
+	wantStatus(t, r, 200)
+	if c := r.Object(t); c["title"] != "Wells" {
+		t.Errorf("alice's consultation after the attempts: %s", r.Body)
+	}
+	if r := in.get("/api/v1/accounts/relationships?id[]="+wellsID, ctok).List(t); r[0]["following"] != false || r[0]["requested"] != true {
+		t.Errorf("carol's join request after the attempts: %v", r)
+	}
+	r = in.get("/api/roundtable/v1/warnings/"+warningID, atok)
+	wantStatus(t, r, 200)
+	if strings.Contains(string(r.Body), "Not me") {
+		t.Errorf("alice's warning was appealed by someone else: %s", r.Body)
+	}
+	if st := in.get("/api/v1/statuses/"+thread, atok); st.Status != 200 {
+		t.Errorf("alice's thread after the attempts: %d", st.Status)
+	}
+	if r := in.get("/api/roundtable/v1/consultations", ""); strings.Contains(string(r.Body), `"mine"`) {
+		t.Errorf("a member opened a consultation: %s", r.Body)
+	}
 	if got := listIDs(t, in, "/api/v1/follow_requests", atok); len(got) != 1 || got[0] != carol.ID {
 		t.Errorf("alice's follow requests after the attempts: %v", got)
 	}
@@ -257,4 +310,9 @@ func TestAccountSafety(t *testing.T) {
 	if r := in.get("/api/v1/accounts/relationships?id[]="+alice.ID, ctok).List(t); r[0]["following"] != false || r[0]["requested"] != true {
 		t.Errorf("carol's follow of alice after the attempts: %v", r)
 	}
+	// The same ids work for their owner: the refusals were about who asked.
+	wantStatus(t, in.postJSON(consultation+"/join_requests/"+carol.ID+"/approve", atok, nil), 200)
+	wantStatus(t, in.postJSON("/api/v1/follow_requests/"+carol.ID+"/authorize", atok, nil), 200)
+	wantStatus(t, in.postJSON("/api/v1/notifications/"+noteID+"/dismiss", atok, nil), 200)
+	wantStatus(t, in.postJSON("/api/v1/conversations/"+convID+"/read", atok, nil), 200)
 }
