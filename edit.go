@@ -103,17 +103,22 @@ func (s *Store) EditStatus(ctx context.Context, m *Member, id string, e StatusEd
 		}
 		// Newly mentioned accounts are added (and notified); nobody loses
 		// a status they already received.
+		mentioned := map[string]bool{}
 		for _, acct := range r.Mentions {
-			a, err := s.accountByAcctTx(ctx, tx, acct)
-			if err != nil {
-				continue
+			if a, err := s.accountByAcctTx(ctx, tx, acct); err == nil {
+				mentioned[a.ID] = true
 			}
-			tag, err := tx.Exec(ctx, `INSERT INTO status_mentions (status_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, st.ID, a.ID)
+		}
+		if err := narrowMentions(ctx, tx, st, mentioned); err != nil {
+			return err
+		}
+		for id := range mentioned {
+			tag, err := tx.Exec(ctx, `INSERT INTO status_mentions (status_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, st.ID, id)
 			if err != nil {
 				return err
 			}
-			if tag.RowsAffected() == 1 && a.ID != m.ID {
-				if err := s.notify(ctx, tx, a.ID, m.ID, NotifyMention, &st.ID); err != nil {
+			if tag.RowsAffected() == 1 && id != m.ID {
+				if err := s.notify(ctx, tx, id, m.ID, NotifyMention, &st.ID); err != nil {
 					return err
 				}
 			}

@@ -277,6 +277,9 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 		if st.InReplyToAccountID != nil {
 			mentioned[*st.InReplyToAccountID] = true
 		}
+		if err := narrowMentions(ctx, tx, st, mentioned); err != nil {
+			return err
+		}
 		for id := range mentioned {
 			if _, err := tx.Exec(ctx, `INSERT INTO status_mentions (status_id, account_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, st.ID, id); err != nil {
 				return err

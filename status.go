@@ -340,6 +340,9 @@ func (s *Store) insertStatus(ctx context.Context, tx pgx.Tx, st *Status, r Rende
 		// Whoever is answered can always see the answer.
 		mentioned[*st.InReplyToAccountID] = true
 	}
+	if err := narrowMentions(ctx, tx, st, mentioned); err != nil {
+		return err
+	}
 	for id := range mentioned {
 		if _, err := tx.Exec(ctx, `INSERT INTO status_mentions (status_id, account_id) VALUES ($1, $2)`, st.ID, id); err != nil {
 			return fmt.Errorf("insert mention: %w", err)

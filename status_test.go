@@ -130,8 +130,9 @@ func TestStatusVisibilityRules(t *testing.T) {
 	sees := map[roundtable.Visibility][]string{
 		roundtable.Public:   {"alice", "follower", "mentioned", "stranger", "pending", "anonymous"},
 		roundtable.Unlisted: {"alice", "follower", "mentioned", "stranger", "pending", "anonymous"},
-		roundtable.Private:  {"alice", "follower", "mentioned"},
-		roundtable.Direct:   {"alice", "mentioned"},
+		// A mention does not widen a followers-only status (mastodon#26937).
+		roundtable.Private: {"alice", "follower"},
+		roundtable.Direct:  {"alice", "mentioned"},
 	}
 	for v, st := range sts {
 		for name, id := range readers {

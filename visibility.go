@@ -1,6 +1,12 @@
 package roundtable
 
-import "regexp"
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/jackc/pgx/v5"
+)
 
 // Visibility says who may see a status, with Mastodon's four values.
 type Visibility string
@@ -9,7 +15,7 @@ type Visibility string
 const (
 	Public   Visibility = "public"   // everyone, listed in public timelines
 	Unlisted Visibility = "unlisted" // everyone, not listed in public timelines
-	Private  Visibility = "private"  // followers and mentioned accounts
+	Private  Visibility = "private"  // followers (and the account answered)
 	Direct   Visibility = "direct"   // mentioned accounts only
 )
 
@@ -67,3 +73,30 @@ const limitedAccount = `(a.limited_at IS NOT NULL OR EXISTS (SELECT 1 FROM peers
 // anyone looks (public and tag timelines): not held back, not held for
 // review, and not by a limited account.
 const listed = `s.hidden_at IS NULL AND s.held_at IS NULL AND NOT ` + authorLimited
+
+// narrowMentions drops from mentioned the accounts a followers-only status
+// may not reach: a mention never widens its audience beyond the author's
+// followers, except for the account it answers and its consultation.
+// Others named in it see the name as text, get no notification and no copy.
+func narrowMentions(ctx context.Context, q querier, st *Status, mentioned map[string]bool) error {
+	if st.Visibility != Private || len(mentioned) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(mentioned))
+	for id := range mentioned {
+		ids = append(ids, id)
+	}
+	rows, _ := q.Query(ctx, `SELECT a FROM unnest($1::text[]) a
+		WHERE a = $2 OR a = $3 OR a = $4
+		OR EXISTS (SELECT 1 FROM follows f WHERE f.account_id = a AND f.target_account_id = $2 AND f.accepted)`,
+		ids, st.AccountID, deref(st.InReplyToAccountID), deref(st.GroupID))
+	keep, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("mentions of a followers-only status: %w", err)
+	}
+	clear(mentioned)
+	for _, id := range keep {
+		mentioned[id] = true
+	}
+	return nil
+}

@@ -784,7 +784,7 @@ func TestStatusVisibility(t *testing.T) {
 	visible := map[string][]string{
 		"alice":     {public, unlisted, private, direct},
 		"bob":       {public, unlisted, private},
-		"carol":     {public, unlisted, private, direct},
+		"carol":     {public, unlisted, direct}, // named, but a follower-only post stays with followers
 		"dave":      {public, unlisted},
 		"anonymous": {public, unlisted},
 	}
