@@ -45,6 +45,10 @@ type Config struct {
 	Media *media.Dir
 	// RemoteMedia fetches remote attachments for the media proxy.
 	RemoteMedia RemoteMedia
+	// APIRequestsPer5Min is how many client API requests one access token,
+	// or one address without a token, may make in 5 minutes; 0 for no
+	// limit.
+	APIRequestsPer5Min int
 }
 
 // Server is the HTTP side of an instance.
