@@ -86,6 +86,7 @@ func New(cfg Config, store *roundtable.Store) (*Server, error) {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = cfg.Secure
 	s := &Server{cfg: cfg, store: store, links: store.Links(), sessions: sm, log: cfg.Logger}
+	sm.ErrorFunc = s.sessionError
 	if cfg.Registry != nil {
 		s.m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "roundtable_http_requests_total", Help: "HTTP requests by method, route and status.",
