@@ -44,7 +44,7 @@ func TestFaultKillDuringInboxBurst(t *testing.T) {
 			"id": note + "/activity", "type": "Create", "actor": actor,
 			"to": []string{"https://www.w3.org/ns/activitystreams#Public"},
 			"object": map[string]any{"id": note, "type": "Note", "attributedTo": actor,
-				"to": []string{"https://www.w3.org/ns/activitystreams#Public"},
+				"to":      []string{"https://www.w3.org/ns/activitystreams#Public"},
 				"content": fmt.Sprintf("<p>Burst post %d</p>", i), "published": time.Now().UTC().Format(time.RFC3339)}})
 		return b
 	}
