@@ -92,6 +92,7 @@ func newHTTPClient(insecure bool) *http.Client {
 type signingKey struct {
 	id  string
 	key *rsa.PrivateKey
+	pem string // key as stored, to notice a new one
 }
 
 // validURL checks that s is an absolute http(s) URL that outgoing requests

@@ -280,14 +280,10 @@ func retryAfter(h string, now time.Time) time.Duration {
 	return min(d, 6*time.Hour)
 }
 
-// signingKeyOf returns the key of a local actor, parsed once.
+// signingKeyOf returns the key of a local actor, parsed once for each key
+// it has had: a key rotated by another process is used from the next
+// request on.
 func (f *Federator) signingKeyOf(ctx context.Context, accountID string) (signingKey, error) {
-	f.keysMu.Lock()
-	k, ok := f.keys[accountID]
-	f.keysMu.Unlock()
-	if ok {
-		return k, nil
-	}
 	a, err := f.store.ActorByAccountID(ctx, accountID)
 	if err != nil {
 		return signingKey{}, err
@@ -295,11 +291,17 @@ func (f *Federator) signingKeyOf(ctx context.Context, accountID string) (signing
 	if !a.Local() || a.PrivateKeyPEM == "" {
 		return signingKey{}, fmt.Errorf("actor %s has no private key", accountID)
 	}
+	f.keysMu.Lock()
+	k, ok := f.keys[accountID]
+	f.keysMu.Unlock()
+	if ok && k.pem == a.PrivateKeyPEM {
+		return k, nil
+	}
 	key, err := roundtable.ParsePrivateKey(a.PrivateKeyPEM)
 	if err != nil {
 		return signingKey{}, fmt.Errorf("key of %s: %w", accountID, err)
 	}
-	k = signingKey{id: a.PublicKeyID, key: key}
+	k = signingKey{id: a.PublicKeyID, key: key, pem: a.PrivateKeyPEM}
 	f.keysMu.Lock()
 	f.keys[accountID] = k
 	f.keysMu.Unlock()

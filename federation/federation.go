@@ -38,6 +38,9 @@ type Config struct {
 	RetryBase time.Duration
 	// Registry collects federation metrics; nil for none.
 	Registry *prometheus.Registry
+	// InboxRequestsPer5Min is how many activities one server may post to
+	// the inboxes in 5 minutes; 0 for no limit.
+	InboxRequestsPer5Min int
 }
 
 // Federator is the federation side of an instance.
@@ -97,12 +100,13 @@ func (f *Federator) Routes(r chi.Router) {
 	r.With(f.refuseBlocked).Get("/consultations", f.consultations)
 	r.With(f.refuseBlocked).Get("/advisories", f.advisories)
 	r.With(f.refuseBlocked).Get("/advisories/{id}", f.advisory)
-	r.Post("/actor/inbox", f.inbox)
-	r.Post("/inbox", f.inbox)
+	limit := f.inboxLimit() // one allowance for every inbox
+	r.With(limit).Post("/actor/inbox", f.inbox)
+	r.With(limit).Post("/inbox", f.inbox)
 	r.Route("/users/{username}", func(r chi.Router) {
 		r.Use(f.refuseBlocked)
 		r.Get("/", f.serveActor)
-		r.Post("/inbox", f.inbox)
+		r.With(limit).Post("/inbox", f.inbox)
 		r.Get("/outbox", f.outbox)
 		r.Get("/followers", f.collection("followers"))
 		r.Get("/following", f.collection("following"))

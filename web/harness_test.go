@@ -30,7 +30,7 @@ type instance struct {
 // cheap argon2 costs keep tests fast; the scheme is the same.
 var testPasswords = roundtable.PasswordParams{Memory: 1024, Time: 1, Threads: 1}
 
-func newInstance(t testing.TB) *instance {
+func newInstance(t testing.TB, configure ...func(*web.Config, *federation.Config)) *instance {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -39,13 +39,19 @@ func newInstance(t testing.TB) *instance {
 	base := "http://" + ln.Addr().String()
 	store := roundtable.NewStore(dbtest.Pool(t), roundtable.WithLinks(roundtable.Links{Base: base}),
 		roundtable.WithPasswordParams(testPasswords))
-	fed := federation.New(federation.Config{Name: "Test", Version: "0.1.0", Insecure: true}, store)
+	fedCfg := federation.Config{Name: "Test", Version: "0.1.0", Insecure: true}
+	webCfg := web.Config{Name: "Test", Version: "0.1.0"}
+	for _, c := range configure {
+		c(&webCfg, &fedCfg)
+	}
+	fed := federation.New(fedCfg, store)
 	mediaDir, err := media.NewDir(t.TempDir(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	store.SetMediaFiles(mediaDir)
-	srv, err := web.New(web.Config{Name: "Test", Version: "0.1.0", Mount: fed.Routes, Media: mediaDir, RemoteMedia: fed}, store)
+	webCfg.Mount, webCfg.Media, webCfg.RemoteMedia = fed.Routes, mediaDir, fed
+	srv, err := web.New(webCfg, store)
 	if err != nil {
 		t.Fatal(err)
 	}

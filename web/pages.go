@@ -309,6 +309,10 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		status, msg = http.StatusNotFound, "error.not_found"
 	case errors.Is(err, roundtable.ErrForbidden):
 		status, msg = http.StatusForbidden, "error.forbidden"
+	case unavailable(err):
+		status, msg = http.StatusServiceUnavailable, "error.unavailable"
+		w.Header().Set("Retry-After", unavailableRetry)
+		s.log.WarnContext(r.Context(), "page failed: the database is out of reach", "path", r.URL.Path, "err", err)
 	default:
 		s.log.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "err", err)
 	}

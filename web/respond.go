@@ -40,6 +40,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // is the one place where domain errors become HTTP answers.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, body := s.errorBody(r, err)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", unavailableRetry)
+	}
 	writeJSON(w, status, body)
 }
 
@@ -67,6 +70,9 @@ func (s *Server) errorBody(r *http.Request, err error) (int, map[string]string) 
 		return http.StatusForbidden, map[string]string{"error": "This action is not allowed"}
 	case errors.Is(err, roundtable.ErrUnauthorized):
 		return http.StatusUnauthorized, map[string]string{"error": "The access token is invalid"}
+	case unavailable(err):
+		s.log.WarnContext(r.Context(), "request failed: the database is out of reach", "method", r.Method, "path", r.URL.Path, "err", err)
+		return http.StatusServiceUnavailable, map[string]string{"error": "The database is out of reach for a moment; try again shortly"}
 	}
 	s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	return http.StatusInternalServerError, map[string]string{"error": "Something went wrong on our side; it has been logged"}

@@ -53,7 +53,7 @@ func (s *Server) routes() chi.Router {
 			r.Options(p, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 		}
 		r.Route("/api", func(r chi.Router) {
-			r.Use(s.authenticate)
+			r.Use(s.apiLimit(), s.authenticate)
 			r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 				writeJSON(w, http.StatusNotFound, map[string]string{"error": "Record not found"})
 			})

@@ -45,6 +45,10 @@ type Config struct {
 	Media *media.Dir
 	// RemoteMedia fetches remote attachments for the media proxy.
 	RemoteMedia RemoteMedia
+	// APIRequestsPer5Min is how many client API requests one access token,
+	// or one address without a token, may make in 5 minutes; 0 for no
+	// limit.
+	APIRequestsPer5Min int
 }
 
 // Server is the HTTP side of an instance.
@@ -82,6 +86,7 @@ func New(cfg Config, store *roundtable.Store) (*Server, error) {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = cfg.Secure
 	s := &Server{cfg: cfg, store: store, links: store.Links(), sessions: sm, log: cfg.Logger}
+	sm.ErrorFunc = s.sessionError
 	if cfg.Registry != nil {
 		s.m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "roundtable_http_requests_total", Help: "HTTP requests by method, route and status.",

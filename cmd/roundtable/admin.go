@@ -21,6 +21,7 @@ const adminUsage = `Usage: roundtable admin account create --username NAME --ema
        roundtable admin norm add --text TEXT [--hint HINT]
        roundtable admin norm list
        roundtable admin norm remove ID
+       roundtable admin keys rotate --username NAME | --instance
 `
 
 // admin runs an admin command. Admin commands work whether or not serve is
@@ -51,6 +52,8 @@ func admin(ctx context.Context, args []string, e env) error {
 		return normList(ctx, args[2:], e)
 	case "norm remove":
 		return normRemove(ctx, args[2:], e)
+	case "keys rotate":
+		return keysRotate(ctx, args[2:], e)
 	}
 	return &usageError{msg: fmt.Sprintf("unknown admin command %q", args[0]+" "+args[1]), usage: adminUsage}
 }

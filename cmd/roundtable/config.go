@@ -37,6 +37,12 @@ type Config struct {
 	LogLevel slog.Level
 	// Dev is true for serve --dev.
 	Dev bool
+	// APIRateLimit is how many client API requests one token (or one
+	// address without a token) may make in 5 minutes; 0 for no limit.
+	APIRateLimit int
+	// InboxRateLimit is how many activities one server may post to the
+	// inboxes in 5 minutes; 0 for no limit.
+	InboxRateLimit int
 }
 
 // BaseURL returns the scheme and host every id of the instance starts with,
@@ -87,6 +93,8 @@ func settings() []setting {
 		{env: "ROUNDTABLE_INSECURE_HTTP", flag: "insecure-http", help: "use http:// ids and allow private addresses (development and tests only)", isBool: true},
 		{env: "ROUNDTABLE_NAME", flag: "name", help: "the instance's display name (default: the domain)"},
 		{env: "ROUNDTABLE_LOG_LEVEL", flag: "log-level", help: "debug, info, warn or error (default info)"},
+		{env: "ROUNDTABLE_API_RATE_LIMIT", flag: "api-rate-limit", help: "client API requests per token, or per address without one, in 5 minutes; 0 for no limit (default 300)"},
+		{env: "ROUNDTABLE_INBOX_RATE_LIMIT", flag: "inbox-rate-limit", help: "activities one server may post in 5 minutes; 0 for no limit (default 3000)"},
 	}
 }
 
@@ -249,6 +257,22 @@ func (cf *configFlags) load(getenv func(string) string, opt loadOptions) (Config
 	}
 	if c.Name == "" {
 		c.Name = c.Domain
+	}
+
+	for _, l := range []struct {
+		env  string
+		dest *int
+		def  int
+	}{{"ROUNDTABLE_API_RATE_LIMIT", &c.APIRateLimit, 300}, {"ROUNDTABLE_INBOX_RATE_LIMIT", &c.InboxRateLimit, 3000}} {
+		r = get(l.env)
+		*l.dest = l.def
+		if v := strings.TrimSpace(r.value); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return c, bad(r, "%q is not a number of requests (0 for no limit)", r.value)
+			}
+			*l.dest = n
+		}
 	}
 
 	return c, nil

@@ -142,9 +142,19 @@ func (f *fakeServer) received(typ string) []map[string]any {
 // header describes (normally body itself).
 func signedPost(t *testing.T, inbox, keyID string, key *rsa.PrivateKey, body, digestOf []byte, date time.Time) *http.Response {
 	t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, inbox, bytes.NewReader(body))
+	res, err := trySignedPost(inbox, keyID, key, body, digestOf, date)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return res
+}
+
+// trySignedPost is signedPost returning the error of a request that got
+// no answer.
+func trySignedPost(inbox, keyID string, key *rsa.PrivateKey, body, digestOf []byte, date time.Time) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, inbox, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/activity+json")
 	if key != nil {
@@ -156,18 +166,18 @@ func signedPost(t *testing.T, inbox, keyID string, key *rsa.PrivateKey, body, di
 		h := sha256.Sum256([]byte(str))
 		sig, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, h[:])
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		req.Header.Set("Signature", fmt.Sprintf(`keyId="%s",algorithm="rsa-sha256",headers="(request-target) host date digest",signature="%s"`,
 			keyID, base64.StdEncoding.EncodeToString(sig)))
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	io.Copy(io.Discard, res.Body)
 	res.Body.Close()
-	return res
+	return res, nil
 }
 
 // serveDoc serves doc at path.

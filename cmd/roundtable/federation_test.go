@@ -49,6 +49,8 @@ func startPeer(t *testing.T, n int) *peer {
 		"ROUNDTABLE_LISTEN":        addr,
 		"ROUNDTABLE_INSECURE_HTTP": "true",
 		"ROUNDTABLE_LOG_LEVEL":     "warn",
+		// Tests poll far more often than any client.
+		"ROUNDTABLE_API_RATE_LIMIT": "0",
 	}
 	return &peer{t: t, srv: startServe(t, env), env: env, domain: addr}
 }

@@ -44,6 +44,9 @@ Commands:
                                           add one of the instance's norms
   admin norm list                         print the norms: number, id, text
   admin norm remove ID                    remove a norm
+  admin keys rotate --username NAME | --instance
+                                          give an actor (or every local actor) a new key pair;
+                                          followers' servers are sent the new key
   version                                 print the version
 
 Every command takes the configuration flags (--domain, --listen,

@@ -109,6 +109,8 @@ func serve(ctx context.Context, stopSignals func(), args []string, e env) error 
 		Insecure: cfg.InsecureHTTP,
 		Logger:   log.With("component", "federation"),
 		Registry: reg,
+
+		InboxRequestsPer5Min: cfg.InboxRateLimit,
 	}, store)
 	// Every role enqueues (a web process stores changes and their
 	// deliveries); only workers work the queue.
@@ -139,6 +141,8 @@ func serve(ctx context.Context, stopSignals func(), args []string, e env) error 
 			Mount:       fed.Routes,
 			Media:       mediaDir,
 			RemoteMedia: fed,
+
+			APIRequestsPer5Min: cfg.APIRateLimit,
 			// SessionCleanup stays 0: the periodic cleanup job deletes
 			// expired sessions.
 		}, store)
