@@ -104,9 +104,9 @@ func (p *peer) db(fn func(conn *pgx.Conn)) {
 	fn(conn)
 }
 
-// actorKey returns the key id and private key of a member of p, to sign
+// signingKey returns the key id and private key of a member of p, to sign
 // requests as that member's instance would.
-func (p *peer) actorKey(name string) (string, *rsa.PrivateKey) {
+func (p *peer) signingKey(name string) (string, *rsa.PrivateKey) {
 	p.t.Helper()
 	var keyID, pemText string
 	p.db(func(conn *pgx.Conn) {
@@ -277,9 +277,9 @@ func TestPrivacyMatrix(t *testing.T) {
 		"follower on blocked C":   {name: "follower on blocked C", on: c, token: carl},
 	}
 	for name, v := range map[string]string{"follower on B": "fred", "named non-follower on B": "nora", "other on B": "otto"} {
-		viewers[name].keyID, viewers[name].key = b.actorKey(v)
+		viewers[name].keyID, viewers[name].key = b.signingKey(v)
 	}
-	viewers["follower on blocked C"].keyID, viewers["follower on blocked C"].key = c.actorKey("carl")
+	viewers["follower on blocked C"].keyID, viewers["follower on blocked C"].key = c.signingKey("carl")
 
 	// The matrix. Paths: web, API, AS fetch, delivery, search, export, author look-up.
 	matrix := []struct {
