@@ -197,7 +197,9 @@ func (w *inboxWorker) Work(ctx context.Context, job *river.Job[InboxArgs]) error
 	}
 	err = w.f.process(ctx, doc, raw)
 	var perm *permanentError
-	if errors.As(err, &perm) || errors.Is(err, roundtable.ErrNotFound) || errors.Is(err, roundtable.ErrForbidden) {
+	var he *httpError
+	refused := errors.As(err, &he) && he.status >= 400 && he.status < 500 && he.status != http.StatusRequestTimeout && he.status != http.StatusTooManyRequests
+	if errors.As(err, &perm) || refused || errors.Is(err, roundtable.ErrNotFound) || errors.Is(err, roundtable.ErrForbidden) {
 		_ = w.f.store.FinishActivity(ctx, job.Args.ActivityID, err)
 		return river.JobCancel(err)
 	}

@@ -102,14 +102,14 @@ func (f *Federator) fetchObject(ctx context.Context, uri string) (map[string]any
 	if id := str(doc["id"]); id != uri {
 		// Served at another id: believe only a document fetched at its own id.
 		if !sameHost(id, uri) {
-			return nil, fmt.Errorf("%s answered with an object of another server (%s)", uri, id)
+			return nil, permanent("%s answered with an object of another server (%s)", uri, id)
 		}
 		body, err = f.get(ctx, id, key)
 		if err != nil {
 			return nil, err
 		}
 		if doc, err = decodeObject(body); err != nil || str(doc["id"]) != id {
-			return nil, fmt.Errorf("%s is not served at its id", id)
+			return nil, permanent("%s is not served at its id", id)
 		}
 	}
 	return doc, nil
