@@ -437,7 +437,7 @@ func (f *Federator) saveNoteBy(ctx context.Context, author *roundtable.Account, 
 	}
 	raw, _ := json.Marshal(note)
 	rs := roundtable.RemoteStatus{
-		URI: str(note["id"]), URL: str(note["url"]), InReplyToURI: parent,
+		URI: str(note["id"]), URL: httpURL(str(note["url"])), InReplyToURI: parent,
 		Content: text(note, "content"), Summary: text(note, "summary"), Sensitive: boolean(note["sensitive"]),
 		Visibility: visibilityOf(note, actor), Raw: raw, Title: text(note, "name"), ContextURI: str(note["context"]),
 		GroupURIs: addressees(note),

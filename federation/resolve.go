@@ -145,7 +145,7 @@ func (f *Federator) saveActorDoc(ctx context.Context, doc map[string]any) (*roun
 	endpoints := obj(doc["endpoints"])
 	ra := roundtable.RemoteActor{
 		URI: id, Type: typeOf(doc), Username: str(doc["preferredUsername"]), Domain: hostOf(id),
-		DisplayName: text(doc, "name"), Note: text(doc, "summary"), URL: str(doc["url"]),
+		DisplayName: roundtable.PlainText(text(doc, "name")), Note: text(doc, "summary"), URL: httpURL(str(doc["url"])),
 		Inbox: str(doc["inbox"]), Outbox: str(doc["outbox"]),
 		Followers: str(doc["followers"]), Following: str(doc["following"]),
 		PublicKeyID: str(key["id"]), PublicKeyPEM: str(key["publicKeyPem"]),
