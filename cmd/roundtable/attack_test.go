@@ -641,6 +641,7 @@ func TestAttackSizeAndShape(t *testing.T) {
 
 	// Requests the hostile server is asked, by path prefix.
 	asked := map[string]int{}
+	held := 0                   // requests to /held/ still open
 	slow := make(chan struct{}) // closed at the end: the silent peer hangs up
 	t.Cleanup(func() { close(slow) })
 	fake.mu.Lock()
@@ -677,7 +678,21 @@ func TestAttackSizeAndShape(t *testing.T) {
 			writeAS(w, map[string]any{"id": id, "type": "OrderedCollection", "orderedItems": items,
 				"first": next, "next": next}, "", "")
 		case strings.HasPrefix(r.URL.Path, "/silent/"):
-			<-slow // answers never
+			select { // answers never
+			case <-slow:
+			case <-r.Context().Done():
+			}
+		case strings.HasPrefix(r.URL.Path, "/held/"):
+			fake.mu.Lock()
+			held++
+			fake.mu.Unlock()
+			select {
+			case <-slow:
+			case <-r.Context().Done():
+			}
+			fake.mu.Lock()
+			held--
+			fake.mu.Unlock()
 		case strings.HasPrefix(r.URL.Path, "/trickle/"):
 			w.Header().Set("Content-Type", "application/activity+json")
 			w.WriteHeader(http.StatusOK)
@@ -720,7 +735,7 @@ func TestAttackSizeAndShape(t *testing.T) {
 		return create(mallory, note)
 	}
 	var hugeTo []any
-	for _, s := range strings.Split(string(big(20000)), ",") {
+	for _, s := range strings.Split(string(big(8000)), ",") {
 		hugeTo = append(hugeTo, strings.Trim(s, `"`))
 	}
 	var hugeTags []any
@@ -741,10 +756,17 @@ func TestAttackSizeAndShape(t *testing.T) {
 		}, 413, "activities are limited to 1048576 bytes"},
 		{"JSON nested 100000 deep", func() *http.Request { return signedBy(nested(100000)) }, 400, "not a JSON object"},
 		{"JSON nested 20000 deep", func() *http.Request { return signedBy(nested(20000)) }, 400, "not a JSON object"},
+		{"JSON nested 9000 deep in a note's tags", func() *http.Request {
+			return signedBy(noteWith(map[string]any{"tag": json.RawMessage(strings.Repeat("[", 9000) + strings.Repeat("]", 9000)),
+				"x": json.RawMessage(strings.Repeat(`{"a":`, 9000) + "1" + strings.Repeat("}", 9000))}))
+		}, 202, ""},
+		{"JSON nested 9000 deep in an addressee", func() *http.Request {
+			return signedBy(noteWith(map[string]any{"to": json.RawMessage(strings.Repeat("[", 9000) + strings.Repeat("]", 9000))}))
+		}, 202, ""},
 		{"not JSON", func() *http.Request { return signedBy([]byte(`{"type":"Create",`)) }, 400, "not a JSON object"},
 		{"a JSON array", func() *http.Request { return signedBy([]byte(`[` + string(big(1000)) + `]`)) }, 400, "not a JSON object"},
 		{"two JSON documents", func() *http.Request { return signedBy([]byte(`{"type":"Create"}{"type":"Delete"}`)) }, 400, "not a JSON object"},
-		{"20000 addressees", func() *http.Request { return signedBy(noteWith(map[string]any{"to": hugeTo})) }, 202, ""},
+		{"8000 addressees", func() *http.Request { return signedBy(noteWith(map[string]any{"to": hugeTo})) }, 202, ""},
 		{"5000 mentions", func() *http.Request { return signedBy(noteWith(map[string]any{"tag": hugeTags})) }, 202, ""},
 		{"reply chain 5000 deep", func() *http.Request {
 			return signedBy(noteWith(map[string]any{"inReplyTo": fake.base + "/chain/0"}))
@@ -806,9 +828,47 @@ func TestAttackSizeAndShape(t *testing.T) {
 		})
 	}
 
+	// While A's job for a reply waits on a parent that never answers, a
+	// mention from another server is processed.
+	t.Run("a silent peer holds up no one else", func(t *testing.T) {
+		other := startFakeServer(t, 209)
+		honest := other.addActor("honest", fakeKey(2))
+		if got := send(t, signedBy(noteWith(map[string]any{"inReplyTo": fake.base + "/held/parent"}))); got.status != http.StatusAccepted {
+			t.Fatalf("reply to the silent parent: %d %q", got.status, got.msg)
+		}
+		eventually(t, time.Minute, "A asking the silent peer", func() bool {
+			fake.mu.Lock()
+			defer fake.mu.Unlock()
+			return held > 0
+		})
+		b := create(honest, mentionNote(other.base+"/notes/hello", honest, aliceURI, "<p>hello from elsewhere</p>"))
+		if got := send(t, other.honestPost(t, inbox, honest, b)); got.status != http.StatusAccepted {
+			t.Fatalf("honest mention: %d %q", got.status, got.msg)
+		}
+		eventually(t, time.Minute, "alice notified of the honest mention", func() bool {
+			var notes []map[string]any
+			a.api("GET", "/api/v1/notifications", alice, nil, &notes)
+			for _, n := range notes {
+				if s, _ := n["status"].(map[string]any); s != nil && strings.Contains(fmt.Sprint(s["content"]), "hello from elsewhere") {
+					return true
+				}
+			}
+			return false
+		})
+		fake.mu.Lock()
+		defer fake.mu.Unlock()
+		if held == 0 {
+			t.Error("A had given up on the silent peer before the mention was processed: the test proves nothing")
+		}
+	})
+
 	a.settled()
+	if code := a.api("GET", "/api/v1/instance", "", nil, nil); code != 200 {
+		t.Errorf("A after the attacks: %d", code)
+	}
 	fake.mu.Lock()
 	defer fake.mu.Unlock()
+	t.Logf("requests A made of the hostile server: %v", asked)
 	if asked["/chain/"] > 8 {
 		t.Errorf("A fetched %d links of the reply chain, want at most 8", asked["/chain/"])
 	}
