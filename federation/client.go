@@ -58,11 +58,21 @@ func allowedIP(ip netip.Addr) bool {
 
 // newHTTPClient returns the client for requests to other servers.
 func newHTTPClient(insecure bool) *http.Client {
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	if !insecure {
+	if insecure {
+		return newCheckedClient(nil, nil)
+	}
+	return newCheckedClient(allowedIP, nil)
+}
+
+// newCheckedClient returns a client that connects only to addresses allow
+// accepts (any when nil), resolving names with resolver (the system's when
+// nil).
+func newCheckedClient(allow func(netip.Addr) bool, resolver *net.Resolver) *http.Client {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Resolver: resolver}
+	if allow != nil {
 		dialer.Control = func(network, address string, _ syscall.RawConn) error {
 			ap, err := netip.ParseAddrPort(address)
-			if err != nil || (network != "tcp4" && network != "tcp6") || !allowedIP(ap.Addr()) {
+			if err != nil || (network != "tcp4" && network != "tcp6") || !allow(ap.Addr()) {
 				return fmt.Errorf("%w: %s", ErrForbiddenAddress, address)
 			}
 			return nil

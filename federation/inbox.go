@@ -197,7 +197,9 @@ func (w *inboxWorker) Work(ctx context.Context, job *river.Job[InboxArgs]) error
 	}
 	err = w.f.process(ctx, doc, raw)
 	var perm *permanentError
-	if errors.As(err, &perm) || errors.Is(err, roundtable.ErrNotFound) || errors.Is(err, roundtable.ErrForbidden) {
+	var he *httpError
+	refused := errors.As(err, &he) && he.status >= 400 && he.status < 500 && he.status != http.StatusRequestTimeout && he.status != http.StatusTooManyRequests
+	if errors.As(err, &perm) || refused || errors.Is(err, roundtable.ErrNotFound) || errors.Is(err, roundtable.ErrForbidden) {
 		_ = w.f.store.FinishActivity(ctx, job.Args.ActivityID, err)
 		return river.JobCancel(err)
 	}
@@ -435,7 +437,7 @@ func (f *Federator) saveNoteBy(ctx context.Context, author *roundtable.Account, 
 	}
 	raw, _ := json.Marshal(note)
 	rs := roundtable.RemoteStatus{
-		URI: str(note["id"]), URL: str(note["url"]), InReplyToURI: parent,
+		URI: str(note["id"]), URL: httpURL(str(note["url"])), InReplyToURI: parent,
 		Content: text(note, "content"), Summary: text(note, "summary"), Sensitive: boolean(note["sensitive"]),
 		Visibility: visibilityOf(note, actor), Raw: raw, Title: text(note, "name"), ContextURI: str(note["context"]),
 		GroupURIs: addressees(note),

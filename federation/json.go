@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -133,6 +134,17 @@ func timeOf(v any) *time.Time {
 		}
 	}
 	return nil
+}
+
+// httpURL returns s when it is an absolute http(s) URL, and "" otherwise:
+// links from elsewhere that pages and apps follow (never javascript: or
+// data:).
+func httpURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	return s
 }
 
 // decodeObject parses a JSON document that must be an object.

@@ -102,14 +102,14 @@ func (f *Federator) fetchObject(ctx context.Context, uri string) (map[string]any
 	if id := str(doc["id"]); id != uri {
 		// Served at another id: believe only a document fetched at its own id.
 		if !sameHost(id, uri) {
-			return nil, fmt.Errorf("%s answered with an object of another server (%s)", uri, id)
+			return nil, permanent("%s answered with an object of another server (%s)", uri, id)
 		}
 		body, err = f.get(ctx, id, key)
 		if err != nil {
 			return nil, err
 		}
 		if doc, err = decodeObject(body); err != nil || str(doc["id"]) != id {
-			return nil, fmt.Errorf("%s is not served at its id", id)
+			return nil, permanent("%s is not served at its id", id)
 		}
 	}
 	return doc, nil
@@ -145,7 +145,7 @@ func (f *Federator) saveActorDoc(ctx context.Context, doc map[string]any) (*roun
 	endpoints := obj(doc["endpoints"])
 	ra := roundtable.RemoteActor{
 		URI: id, Type: typeOf(doc), Username: str(doc["preferredUsername"]), Domain: hostOf(id),
-		DisplayName: text(doc, "name"), Note: text(doc, "summary"), URL: str(doc["url"]),
+		DisplayName: roundtable.PlainText(text(doc, "name")), Note: text(doc, "summary"), URL: httpURL(str(doc["url"])),
 		Inbox: str(doc["inbox"]), Outbox: str(doc["outbox"]),
 		Followers: str(doc["followers"]), Following: str(doc["following"]),
 		PublicKeyID: str(key["id"]), PublicKeyPEM: str(key["publicKeyPem"]),

@@ -36,6 +36,8 @@ type fakeServer struct {
 	// delay is how long the inbox takes to answer; a delivery whose
 	// sender hangs up before then is not recorded.
 	delay time.Duration
+	// hook, when set, may answer a request itself (returning true).
+	hook func(w http.ResponseWriter, r *http.Request) bool
 }
 
 var fakeKeys = struct {
@@ -80,6 +82,12 @@ func (f *fakeServer) addActor(name string, key *rsa.PrivateKey) string {
 }
 
 func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	hook := f.hook
+	f.mu.Unlock()
+	if hook != nil && hook(w, r) {
+		return
+	}
 	if r.Method == http.MethodPost {
 		body, _ := io.ReadAll(r.Body)
 		select {
