@@ -18,6 +18,9 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrUnauthorized means the caller's credentials are missing or wrong.
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrNoSpace means a file could not be stored: the disk (or the space
+	// the instance may use) is full.
+	ErrNoSpace = errors.New("no room left to store files")
 )
 
 // ValidationError reports an invalid value, naming the field it was given in.

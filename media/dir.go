@@ -9,7 +9,10 @@ import (
 	"regexp"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
+
+	"github.com/roundtable-fed/roundtable"
 )
 
 // Dir is the media directory: uploads at its top, and the cache of remote
@@ -154,6 +157,9 @@ func writeAtomic(path string, data []byte) error {
 	cerr := tmp.Close()
 	if err := errors.Join(werr, cerr); err != nil {
 		os.Remove(tmp.Name())
+		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG) {
+			return fmt.Errorf("store media: %w (%v)", roundtable.ErrNoSpace, err)
+		}
 		return fmt.Errorf("store media: %w", err)
 	}
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {

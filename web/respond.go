@@ -64,6 +64,9 @@ func (s *Server) errorBody(r *http.Request, err error) (int, map[string]string) 
 		return http.StatusUnprocessableEntity, map[string]string{"error": rf.Message}
 	case errors.As(err, &ce):
 		return http.StatusUnprocessableEntity, map[string]string{"error": "Validation failed: " + ce.Message}
+	case errors.Is(err, roundtable.ErrNoSpace):
+		s.log.ErrorContext(r.Context(), "no room left to store a file", "method", r.Method, "path", r.URL.Path, "err", err)
+		return http.StatusInsufficientStorage, map[string]string{"error": "This instance has no room left to store files; try again later, and tell its admins"}
 	case errors.Is(err, roundtable.ErrNotFound):
 		return http.StatusNotFound, map[string]string{"error": "Record not found"}
 	case errors.Is(err, roundtable.ErrForbidden):
