@@ -202,7 +202,7 @@ func moderator(r *http.Request) (*roundtable.Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.Role != roundtable.RoleModerator && m.Role != roundtable.RoleAdmin {
+	if !roundtable.IsModerator(m) {
 		return nil, roundtable.ErrForbidden
 	}
 	return m, nil

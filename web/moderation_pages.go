@@ -92,9 +92,7 @@ const flashKey = "moderation_flash"
 
 // mayModerateInstance reports whether m moderates the instance; the
 // layout shows the Moderation link to them.
-func mayModerateInstance(m *roundtable.Member) bool {
-	return m != nil && (m.Role == roundtable.RoleModerator || m.Role == roundtable.RoleAdmin)
-}
+func mayModerateInstance(m *roundtable.Member) bool { return roundtable.IsModerator(m) }
 
 // requireModerator returns the signed-in moderator (an admin when
 // adminOnly), or answers the request itself (sign-in page, or 403) and

@@ -322,6 +322,9 @@ func (s *Server) startSession(r *http.Request, m *roundtable.Member) error {
 
 // sessionMember returns the member signed in on this browser, or nil.
 func (s *Server) sessionMember(r *http.Request) *roundtable.Member {
+	if rm, ok := r.Context().Value(sessionMemberKey{}).(*requestMember); ok {
+		return rm.m
+	}
 	id := s.sessions.GetString(r.Context(), "member_id")
 	if id == "" {
 		return nil

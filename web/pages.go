@@ -291,12 +291,22 @@ type memberLanguageKey struct{}
 // context, for the localizer.
 func (s *Server) withMemberLanguage(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if lang := s.memberLanguage(r); lang != "" {
-			r = r.WithContext(context.WithValue(r.Context(), memberLanguageKey{}, lang))
+		// The signed-in member is read once here; sessionMember reuses it
+		// for the rest of the request (the layout, the page's handler).
+		m := s.sessionMember(r)
+		ctx := context.WithValue(r.Context(), sessionMemberKey{}, &requestMember{m})
+		if m != nil && m.Language != nil && *m.Language != "" {
+			ctx = context.WithValue(ctx, memberLanguageKey{}, *m.Language)
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
+
+// sessionMemberKey holds, in a page request's context, the member its
+// session belongs to (nil when signed out), read once per request.
+type sessionMemberKey struct{}
+
+type requestMember struct{ m *roundtable.Member }
 
 // pageError renders an error page for err.
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {

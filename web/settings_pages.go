@@ -71,15 +71,6 @@ func (s *Server) settingsPages(r chi.Router) {
 // settings form.
 const settingsFlashKey = "settings_flash"
 
-// memberLanguage is the language the signed-in member reads pages in, or
-// "" when they follow their browser (or nobody is signed in).
-func (s *Server) memberLanguage(r *http.Request) string {
-	if m := s.sessionMember(r); m != nil && m.Language != nil {
-		return *m.Language
-	}
-	return ""
-}
-
 func (s *Server) settingsTab(tab setTab) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		m := s.requireMember(w, r, r.URL.Path)
