@@ -586,12 +586,22 @@ func TestAttackContent(t *testing.T) {
 	// Pages: mallory's profile and the tag page, both listing her posts.
 	for _, path := range []string{"/@mallory@" + strings.TrimPrefix(fake.base, "http://"), "/tags/attack"} {
 		t.Run("page "+path, func(t *testing.T) {
-			res, err := http.Get(a.srv.base + path)
-			if err != nil {
-				t.Fatal(err)
+			// Under load the last posts may still be on their way in.
+			var res *http.Response
+			var b []byte
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				var err error
+				if res, err = http.Get(a.srv.base + path); err != nil {
+					t.Fatal(err)
+				}
+				b, _ = io.ReadAll(res.Body)
+				res.Body.Close()
+				if time.Now().After(deadline) || (strings.Contains(string(b), "hover") && strings.Contains(string(b), "overlay")) {
+					break
+				}
+				time.Sleep(200 * time.Millisecond)
 			}
-			defer res.Body.Close()
-			b, _ := io.ReadAll(res.Body)
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("%d %s", res.StatusCode, b)
 			}
