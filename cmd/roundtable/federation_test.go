@@ -36,7 +36,14 @@ type peer struct {
 // startPeer starts an instance on 127.0.0.n.
 func startPeer(t *testing.T, n int) *peer {
 	t.Helper()
-	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.%d:0", n))
+	return startPeerAt(t, fmt.Sprintf("127.0.0.%d", n))
+}
+
+// startPeerAt starts an instance on the given loopback address (127.x.y.z),
+// for tests that need hosts beyond 127.0.0.255.
+func startPeerAt(t *testing.T, host string) *peer {
+	t.Helper()
+	ln, err := net.Listen("tcp", host+":0")
 	if err != nil {
 		t.Fatal(err)
 	}
