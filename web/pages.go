@@ -48,7 +48,7 @@ func serveStylesheet(w http.ResponseWriter, r *http.Request) {
 	} else {
 		w.Header().Set("Cache-Control", "no-cache")
 	}
-	_, _ = w.Write(siteCSS)
+	serveValidated(w, r, siteCSS)
 }
 
 // pages holds the parsed templates, one set per page, and the message
@@ -230,6 +230,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Language", lang)
+	if status == http.StatusOK {
+		// Kept by the reader's browser only, and asked about again each
+		// time: unchanged, it is not sent again.
+		w.Header().Set("Cache-Control", "private, no-cache")
+		serveValidated(w, r, buf.Bytes())
+		return
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }

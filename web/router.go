@@ -19,7 +19,7 @@ import (
 // discovery documents allow cross-origin requests (web clients call them).
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
-	r.Use(proxiedRealIP, middleware.Recoverer, s.metrics)
+	r.Use(proxiedRealIP, middleware.Recoverer, s.metrics, compressResponses)
 
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
