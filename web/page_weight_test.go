@@ -209,7 +209,8 @@ func decode(t *testing.T, coding string, raw []byte) []byte {
 }
 
 // subresources lists what a browser fetches to show the page: stylesheets,
-// icons, images, scripts, media.
+// icons, images, scripts, media. Every image must be sized (no reflow as
+// it arrives) and lazy (fetched only when scrolled to).
 func subresources(t *testing.T, page []byte) []string {
 	t.Helper()
 	doc, err := html.Parse(bytes.NewReader(page))
@@ -233,6 +234,9 @@ func subresources(t *testing.T, page []byte) []string {
 					}
 				}
 			case "img", "script", "source", "audio", "video", "iframe", "embed", "input":
+				if n.Data == "img" && (attr["loading"] != "lazy" || attr["width"] == "" || attr["height"] == "") {
+					t.Errorf("image %s is not lazy and sized: %v", attr["src"], n.Attr)
+				}
 				if v := attr["src"]; v != "" {
 					out = append(out, v)
 				}
