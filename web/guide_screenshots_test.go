@@ -40,9 +40,10 @@ func guideShot(t *testing.T, b *browsertest.Browser, name, sel string) {
 
 // TestGuideScreenshots walks through a consultation as docs/facilitating.md
 // tells a facilitator to, checking each page, and takes the guide's
-// screenshots on the way: opening a consultation, setting it up, answering
-// a request to join, pinning and locking threads, writing the synthesis and
-// the consultation page once it is published.
+// screenshots on the way: opening a consultation, setting it up (phase,
+// norms, participation, dates), answering a request to join, pinning and
+// locking threads, writing the synthesis and the consultation page once it
+// is published.
 func TestGuideScreenshots(t *testing.T) {
 	t.Parallel()
 	in := newInstance(t)
@@ -81,6 +82,7 @@ func TestGuideScreenshots(t *testing.T) {
 	b.Submit(`form[action$="/phase"] button`)
 	b.WantText("The phase is changed.", "The consultation is now: open.")
 	guideShot(t, b, "facilitate-consultation", "")
+	guideShot(t, b, "facilitate-settings", `label[for="norms"]`)
 	if got := b.Attr("#closes-at", "value"); got != "2030-06-30T18:00" {
 		t.Errorf("the closing date reads %q after saving", got)
 	}
