@@ -293,3 +293,33 @@ func (b *Browser) Axe(page string) {
 		b.t.Errorf("%s: %s violation %s (%s) at:\n  %s", page, v.Impact, v.ID, v.Help, strings.Join(where, "\n  "))
 	}
 }
+
+// ViewShot saves, as the PNG file path, what a window of width×height
+// pixels shows of the page with the element sel at its top (the page's top
+// when sel is empty), and returns the file's size in bytes. The window keeps
+// that size for the pages visited after.
+func (b *Browser) ViewShot(path string, width, height int64, sel string) int {
+	b.t.Helper()
+	b.must("set the window to "+fmt.Sprint(width, "×", height), chromedp.EmulateViewport(width, height))
+	js := `window.scrollTo(0, 0); true`
+	if sel != "" {
+		b.must("find "+sel, chromedp.WaitVisible(sel))
+		js = fmt.Sprintf(`document.querySelector(%q).scrollIntoView({block: "start"}); true`, sel)
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err != nil {
+		b.t.Fatalf("scroll to %q: %v", sel, err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	return len(png)
+}
