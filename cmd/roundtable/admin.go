@@ -39,7 +39,7 @@ const adminUsage = `Usage: roundtable admin account create --username NAME --ema
 // running: they use the same database, starting the private one for their
 // own run when nothing else runs it.
 func admin(ctx context.Context, args []string, e env) error {
-	if len(args) == 1 && args[0] == "doctor" || len(args) > 1 && args[0] == "doctor" && strings.HasPrefix(args[1], "-") {
+	if len(args) > 0 && args[0] == "doctor" {
 		return doctor(ctx, args[1:], e)
 	}
 	if len(args) < 2 {

@@ -45,6 +45,9 @@ func mustFail(t *testing.T, env map[string]string, stdin string, code int, want 
 		t.Fatalf("roundtable %s: exit status %d, want %d; stderr:\n%s", strings.Join(args, " "), r.code, code, r.stderr)
 	}
 	first := strings.SplitN(r.stderr, "\n", 2)[0]
+	if code == 2 {
+		first = r.stderr // the usage comes with the message
+	}
 	if !strings.Contains(first, want) {
 		t.Errorf("roundtable %s: stderr %q does not say %q", strings.Join(args, " "), first, want)
 	}
