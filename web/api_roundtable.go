@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/csv"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -421,17 +422,22 @@ func (s *Server) exportConsultation(w http.ResponseWriter, r *http.Request) {
 
 // writeExportJSON writes an export as JSON.
 func (s *Server) writeExportJSON(w http.ResponseWriter, e *roundtable.Export) {
+	writeJSON(w, http.StatusOK, s.exportDocument(e))
+}
+
+// exportDocument is an export as its JSON gives it.
+func (s *Server) exportDocument(e *roundtable.Export) map[string]any {
 	threads := make([]exportItemJSON, 0, len(e.Threads))
 	for _, t := range e.Threads {
 		threads = append(threads, exportItem(t))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	return map[string]any{
 		"consultation":     s.consultation(e.Consultation, e.Stats),
 		"authors_included": e.Authors,
 		"truncated":        e.Truncated,
 		"exported_at":      apiTime(s.store.Now()),
 		"threads":          threads,
-	})
+	}
 }
 
 // writeExportCSV writes one row per contribution, threads in order and each
@@ -440,6 +446,11 @@ func writeExportCSV(w http.ResponseWriter, e *roundtable.Export) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+e.Consultation.Slug+`.csv"`)
 	w.WriteHeader(http.StatusOK)
+	_ = writeExportRows(w, e)
+}
+
+// writeExportRows writes an export as CSV rows, a header first.
+func writeExportRows(w io.Writer, e *roundtable.Export) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"thread_id", "id", "parent_id", "created_at", "author", "title", "text"})
 	e.Each(func(it *roundtable.ExportItem) {
@@ -451,6 +462,7 @@ func writeExportCSV(w http.ResponseWriter, e *roundtable.Export) {
 			spreadsheetSafe(author), spreadsheetSafe(it.Title), spreadsheetSafe(it.ContentText)})
 	})
 	cw.Flush()
+	return cw.Error()
 }
 
 // spreadsheetSafe keeps a spreadsheet from reading a cell as a formula: a

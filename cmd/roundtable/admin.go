@@ -22,12 +22,26 @@ const adminUsage = `Usage: roundtable admin account create --username NAME --ema
        roundtable admin norm list
        roundtable admin norm remove ID
        roundtable admin keys rotate --username NAME | --instance
+       roundtable admin account list [--pending] [--role member|moderator|admin] [--json]
+       roundtable admin account approve --username NAME
+       roundtable admin account suspend|unsuspend --username NAME --reason TEXT [--as ADMIN]
+       roundtable admin account reset-password --username NAME [--password-stdin]
+       roundtable admin account role --username NAME --role member|moderator|admin [--as ADMIN]
+       roundtable admin consultation list [--json]
+       roundtable admin consultation export --slug SLUG [--format json|csv] [--include-authors] [--out FILE]
+       roundtable admin advisory list [--issued] [--state draft|accepted|dismissed] [--json]
+       roundtable admin advisory publish --subject DOMAIN|ACCOUNT-ID --action note|limit|block --summary TEXT [--label L]… [--expires TIME] [--as ADMIN]
+       roundtable admin advisory retract ID [--reason TEXT] [--as ADMIN]
+       roundtable admin doctor
 `
 
 // admin runs an admin command. Admin commands work whether or not serve is
 // running: they use the same database, starting the private one for their
 // own run when nothing else runs it.
 func admin(ctx context.Context, args []string, e env) error {
+	if len(args) > 0 && args[0] == "doctor" {
+		return doctor(ctx, args[1:], e)
+	}
 	if len(args) < 2 {
 		return &usageError{msg: "admin needs a subject and an action", usage: adminUsage}
 	}
@@ -54,6 +68,28 @@ func admin(ctx context.Context, args []string, e env) error {
 		return normRemove(ctx, args[2:], e)
 	case "keys rotate":
 		return keysRotate(ctx, args[2:], e)
+	case "account list":
+		return accountList(ctx, args[2:], e)
+	case "account approve":
+		return accountApprove(ctx, args[2:], e)
+	case "account suspend":
+		return accountSuspend(false)(ctx, args[2:], e)
+	case "account unsuspend":
+		return accountSuspend(true)(ctx, args[2:], e)
+	case "account reset-password":
+		return accountResetPassword(ctx, args[2:], e)
+	case "account role":
+		return accountRole(ctx, args[2:], e)
+	case "consultation list":
+		return consultationList(ctx, args[2:], e)
+	case "consultation export":
+		return consultationExport(ctx, args[2:], e)
+	case "advisory list":
+		return advisoryList(ctx, args[2:], e)
+	case "advisory publish":
+		return advisoryPublish(ctx, args[2:], e)
+	case "advisory retract":
+		return advisoryRetract(ctx, args[2:], e)
 	}
 	return &usageError{msg: fmt.Sprintf("unknown admin command %q", args[0]+" "+args[1]), usage: adminUsage}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -43,6 +44,19 @@ type Config struct {
 	// InboxRateLimit is how many activities one server may post to the
 	// inboxes in 5 minutes; 0 for no limit.
 	InboxRateLimit int
+	// Doctor holds what admin doctor checks against.
+	Doctor DoctorConfig
+}
+
+// DoctorConfig is what admin doctor compares the instance with.
+type DoctorConfig struct {
+	// TimeURL is fetched for its Date header, to check the clock.
+	TimeURL string
+	// ReachURL is fetched through the federation's HTTP client, to check
+	// that outgoing requests get out.
+	ReachURL string
+	// MinFreeMB is the free space the data directory needs, in megabytes.
+	MinFreeMB int
 }
 
 // BaseURL returns the scheme and host every id of the instance starts with,
@@ -59,8 +73,9 @@ func (c Config) BaseURL() string {
 
 // Defaults of the settings; serve --dev changes some of them.
 const (
-	defaultListen  = "127.0.0.1:8080"
-	defaultDataDir = "./data"
+	defaultListen    = "127.0.0.1:8080"
+	defaultDataDir   = "./data"
+	defaultDoctorURL = "https://mastodon.social/"
 )
 
 // devDomainFor returns the domain of serve --dev listening on listen: the
@@ -95,6 +110,9 @@ func settings() []setting {
 		{env: "ROUNDTABLE_LOG_LEVEL", flag: "log-level", help: "debug, info, warn or error (default info)"},
 		{env: "ROUNDTABLE_API_RATE_LIMIT", flag: "api-rate-limit", help: "client API requests per token, or per address without one, in 5 minutes; 0 for no limit (default 300)"},
 		{env: "ROUNDTABLE_INBOX_RATE_LIMIT", flag: "inbox-rate-limit", help: "activities one server may post in 5 minutes; 0 for no limit (default 3000)"},
+		{env: "ROUNDTABLE_DOCTOR_TIME_URL", flag: "doctor-time-url", help: "admin doctor compares the clock with the Date header of this URL's answer (default " + defaultDoctorURL + ")"},
+		{env: "ROUNDTABLE_DOCTOR_REACH_URL", flag: "doctor-reach-url", help: "admin doctor requests this URL as federation does, to check that outgoing requests get out (default " + defaultDoctorURL + ")"},
+		{env: "ROUNDTABLE_DOCTOR_MIN_FREE_MB", flag: "doctor-min-free-mb", help: "admin doctor reports a problem when the data directory has less free space, in megabytes (default 1024)"},
 	}
 }
 
@@ -273,6 +291,30 @@ func (cf *configFlags) load(getenv func(string) string, opt loadOptions) (Config
 			}
 			*l.dest = n
 		}
+	}
+
+	for _, u := range []struct {
+		env  string
+		dest *string
+	}{{"ROUNDTABLE_DOCTOR_TIME_URL", &c.Doctor.TimeURL}, {"ROUNDTABLE_DOCTOR_REACH_URL", &c.Doctor.ReachURL}} {
+		r = get(u.env)
+		*u.dest = defaultDoctorURL
+		if v := strings.TrimSpace(r.value); v != "" {
+			p, err := url.Parse(v)
+			if err != nil || p.Host == "" || p.Scheme != "https" && p.Scheme != "http" {
+				return c, bad(r, "%q is not an http(s) URL such as https://example.org/", r.value)
+			}
+			*u.dest = v
+		}
+	}
+	r = get("ROUNDTABLE_DOCTOR_MIN_FREE_MB")
+	c.Doctor.MinFreeMB = 1024
+	if v := strings.TrimSpace(r.value); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return c, bad(r, "%q is not a number of megabytes", r.value)
+		}
+		c.Doctor.MinFreeMB = n
 	}
 
 	return c, nil

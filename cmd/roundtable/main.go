@@ -47,6 +47,27 @@ Commands:
   admin keys rotate --username NAME | --instance
                                           give an actor (or every local actor) a new key pair;
                                           followers' servers are sent the new key
+  admin account list [--pending] [--role R] [--json]
+                                          print the members: name, role, state, e-mail, joined
+  admin account approve --username NAME   let a member who signed up sign in
+  admin account suspend|unsuspend --username NAME --reason TEXT [--as ADMIN]
+                                          suspend a member, or lift it
+  admin account reset-password --username NAME [--password-stdin]
+                                          set a new password (printed unless read from stdin);
+                                          the member is signed out everywhere
+  admin account role --username NAME --role member|moderator|admin [--as ADMIN]
+                                          change a member's role
+  admin consultation list [--json]        print the consultations, drafts included
+  admin consultation export --slug SLUG [--format json|csv] [--include-authors] [--out FILE]
+                                          write a consultation's contributions
+  admin advisory list [--issued] [--state S] [--json]
+                                          print advisories received (or issued here)
+  admin advisory publish --subject S --action note|limit|block --summary TEXT [--label L]…
+        [--expires TIME] [--as ADMIN]     publish an advisory to subscribed peers
+  admin advisory retract ID [--reason TEXT] [--as ADMIN]
+                                          withdraw an advisory issued here
+  admin doctor                            check configuration, database, disk, clock and
+                                          outgoing federation; print what to fix
   version                                 print the version
 
 Every command takes the configuration flags (--domain, --listen,
