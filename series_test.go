@@ -116,3 +116,20 @@ func TestSeriesRefusesBadTemplates(t *testing.T) {
 		t.Fatalf("opening an unknown series: %v", err)
 	}
 }
+
+// TestSeriesTakesNoContributions: a post that mentions a series is no
+// thread of it (its editions take contributions).
+func TestSeriesTakesNoContributions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := storeForTest(t, nil)
+	bob := memberForTest(t, s, "bob")
+	if _, err := s.CreateSeries(ctx, roundtable.NewSeries{Slug: "futures", Title: "Futures",
+		SynthesisAfterDays: 1, ClosesAfterDays: 2}); err != nil {
+		t.Fatal(err)
+	}
+	st := mustPost(t, s, bob, roundtable.NewStatus{Text: "@futures when is the next edition?"})
+	if st.GroupID != nil {
+		t.Fatalf("a post mentioning the series went to group %s", *st.GroupID)
+	}
+}
