@@ -1,11 +1,13 @@
 package web_test
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/roundtable-fed/roundtable"
+	"github.com/roundtable-fed/roundtable/internal/browsertest"
 )
 
 const seriesAPI = "/api/roundtable/v1/series"
@@ -112,4 +114,31 @@ func TestSeriesPageOpensEditions(t *testing.T) {
 	if r := in.get("/@futures", ""); r.Status != 200 || !strings.Contains(string(r.Body), "A consultation series") {
 		t.Errorf("/@futures: %d, want the series page", r.Status)
 	}
+}
+
+// TestSeriesPageAccessible runs axe-core on the series page, for a reader
+// and for its facilitator (with the button to open an edition).
+func TestSeriesPageAccessible(t *testing.T) {
+	t.Parallel()
+	in := newInstance(t)
+	ctx := context.Background()
+	if _, err := in.Store.CreateMember(ctx, roundtable.NewMember{Username: "mod", Email: "mod@example.org",
+		Password: "password-mod", Role: roundtable.RoleAdmin, Approved: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Store.CreateSeries(ctx, roundtable.NewSeries{Slug: "river", Title: "The river, every season",
+		Description: "Four times a year.", PromptPattern: "Season {edition}", Norms: []string{"Speak for yourself"},
+		Cohosts: []string{"partner.example"}, Facilitators: []string{"mod"}, SynthesisAfterDays: 20, ClosesAfterDays: 30,
+		IntervalDays: 91}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Store.OpenEdition(ctx, "river"); err != nil {
+		t.Fatal(err)
+	}
+	b := browsertest.New(t, browsertest.Options{})
+	b.Visit(in.URL + "/series/river")
+	b.Axe("/series/river")
+	signIn(b, in, "mod")
+	b.Visit(in.URL + "/series/river")
+	b.Axe("/series/river (facilitator)")
 }
