@@ -46,7 +46,9 @@ func (s *Store) chooseGroup(ctx context.Context, q querier, author *Account, par
 		if len(candidates) == 0 {
 			return nil, nil
 		}
-		err := q.QueryRow(ctx, `SELECT id FROM accounts WHERE id = ANY($1) AND actor_type = 'Group' ORDER BY domain NULLS FIRST LIMIT 1`,
+		// A series hosted here takes no contributions: its editions do.
+		err := q.QueryRow(ctx, `SELECT id FROM accounts a WHERE id = ANY($1) AND actor_type = 'Group'
+			AND NOT EXISTS (SELECT 1 FROM series se WHERE se.account_id = a.id) ORDER BY domain NULLS FIRST LIMIT 1`,
 			candidates).Scan(&g.id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, nil

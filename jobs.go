@@ -66,6 +66,7 @@ func (s *Store) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &cleanupWorker{store: s})
 	river.AddWorker(w, &phasesWorker{store: s})
 	river.AddWorker(w, &pollsEndedWorker{store: s})
+	river.AddWorker(w, &seriesDueWorker{store: s})
 }
 
 // PeriodicJobs returns the domain's recurring jobs.
@@ -79,6 +80,9 @@ func PeriodicJobs() []*river.PeriodicJob {
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(pollsEndedEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return PollsEndedArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+			func() (river.JobArgs, *river.InsertOpts) { return SeriesDueArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

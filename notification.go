@@ -43,7 +43,7 @@ const (
 // NotificationTypes lists every type a notification may have.
 var NotificationTypes = []string{NotifyMention, NotifyStatus, NotifyReblog, NotifyFollow, NotifyFollowRequest,
 	NotifyFavourite, NotifyPoll, NotifyUpdate, NotifyRefused, NotifySevered, NotifyWarning, NotifyAppeal,
-	NotifyReportResolved, NotifyBanned, NotifyHeld}
+	NotifyReportResolved, NotifyBanned, NotifyHeld, NotifyEdition}
 
 // Notification tells a member that someone did something that concerns it.
 type Notification struct {

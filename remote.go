@@ -396,7 +396,9 @@ func (s *Store) ReceiveFollow(ctx context.Context, follower *Account, targetID, 
 	}
 	if target.Type == "Group" {
 		c, err := s.ConsultationByAccount(ctx, target.AccountID)
-		if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			c = &Consultation{Participation: ParticipationOpen} // a series: anyone may follow it
+		} else if err != nil {
 			return err
 		}
 		if c.Participation == ParticipationMembers {

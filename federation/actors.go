@@ -128,6 +128,10 @@ func (f *Federator) serveActor(w http.ResponseWriter, r *http.Request) {
 	}
 	var c *roundtable.Consultation
 	if acc.Group() {
+		if se, err := f.store.SeriesByAccount(r.Context(), acc.ID); err == nil {
+			f.serveSeries(w, r, a, acc, se)
+			return
+		}
 		var err error
 		if c, err = f.store.ConsultationByAccount(r.Context(), acc.ID); err != nil {
 			f.serverError(w, r, err)

@@ -350,6 +350,9 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 	case "Like":
 		return f.store.ReceiveLike(ctx, actor, str(object), str(doc["id"]))
 	case "Announce":
+		if actor.Group() && isEditionAnnounce(object) {
+			return f.seriesEdition(ctx, actor, object)
+		}
 		if actor.Group() {
 			return f.groupAnnounce(ctx, actor, object)
 		}

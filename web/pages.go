@@ -457,6 +457,9 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
 		viewer = m.ID
 	}
 	if a.Group() && a.Local() {
+		if s.seriesRedirect(w, r, a) {
+			return
+		}
 		s.consultationPage(w, r, a, viewer)
 		return
 	}

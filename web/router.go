@@ -70,6 +70,7 @@ func (s *Server) routes() chi.Router {
 			s.streamingRoutes(r)
 			s.clientListsRoutes(r)
 			s.statusExtraRoutes(r)
+			s.seriesAPIRoutes(r)
 		})
 	})
 
@@ -97,6 +98,7 @@ func (s *Server) routes() chi.Router {
 		s.settingsPages(r)
 		s.facilitatorPages(r)
 		s.participationPages(r)
+		s.seriesPages(r)
 	})
 	if s.cfg.Mount != nil {
 		s.cfg.Mount(r)

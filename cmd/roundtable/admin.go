@@ -15,6 +15,8 @@ const adminUsage = `Usage: roundtable admin account create --username NAME --ema
        roundtable admin account token --username NAME [--scopes "read write follow"]
        roundtable admin consultation create --slug SLUG --title TITLE [--prompt TEXT] [--moderator NAME] [--participation open|approval|members] [--attribution named|chatham]
        roundtable admin consultation set SLUG [--phase draft|open|synthesis|closed] [--participation …] [--title …] [--prompt …] [--moderator NAME]
+       roundtable admin series create --slug SLUG --title TITLE --synthesis-after-days N --closes-after-days N [--prompt TEXT] [--norm TEXT]… [--cohosts DOMAIN,…] [--moderator NAME]… [--participation …] [--attribution …] [--interval-days N]
+       roundtable admin series open --series SLUG
        roundtable admin domain set DOMAIN --policy block|limit|default|trust [--reason TEXT] [--private-reason TEXT]
        roundtable admin domain list
        roundtable admin federation mode open|allowlist
@@ -54,6 +56,10 @@ func admin(ctx context.Context, args []string, e env) error {
 		return consultationCreate(ctx, args[2:], e)
 	case "consultation set":
 		return consultationSet(ctx, args[2:], e)
+	case "series create":
+		return seriesCreate(ctx, args[2:], e)
+	case "series open":
+		return seriesOpen(ctx, args[2:], e)
 	case "domain set":
 		return domainSet(ctx, args[2:], e)
 	case "domain list":
