@@ -32,7 +32,7 @@ func consultationCreate(ctx context.Context, args []string, e env) error {
 	if *moderator != "" {
 		nc.Facilitators = []string{*moderator}
 	}
-	store, closeStore, err := openStore(ctx, cf, e)
+	store, closeStore, err := openPublishingStore(ctx, cf, e)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func consultationSet(ctx context.Context, args []string, e env) error {
 	if !set && *moderator == "" {
 		return &usageError{msg: "admin consultation set needs something to change", usage: adminUsage}
 	}
-	store, closeStore, err := openStore(ctx, cf, e)
+	store, closeStore, err := openPublishingStore(ctx, cf, e)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func domainSet(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return &usageError{msg: "--policy must be block, limit, default or trust", usage: adminUsage}
 	}
-	store, closeStore, err := openStore(ctx, cf, e)
+	store, closeStore, err := openPublishingStore(ctx, cf, e)
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func federationMode(ctx context.Context, args []string, e env) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	store, closeStore, err := openStore(ctx, cf, e)
+	store, closeStore, err := openPublishingStore(ctx, cf, e)
 	if err != nil {
 		return err
 	}

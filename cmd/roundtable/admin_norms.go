@@ -20,7 +20,7 @@ func normAdd(ctx context.Context, args []string, e env) error {
 	if *text == "" {
 		return &usageError{msg: "admin norm add needs --text", usage: adminUsage}
 	}
-	store, closeStore, err := openStore(ctx, cf, e)
+	store, closeStore, err := openPublishingStore(ctx, cf, e)
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func normRemove(ctx context.Context, args []string, e env) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	store, closeStore, err := openStore(ctx, cf, e)
+	store, closeStore, err := openPublishingStore(ctx, cf, e)
 	if err != nil {
 		return err
 	}

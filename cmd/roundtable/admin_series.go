@@ -58,7 +58,7 @@ func seriesCreate(ctx context.Context, args []string, e env) error {
 	if *slug == "" || *title == "" {
 		return &usageError{msg: "admin series create needs --slug and --title", usage: adminUsage}
 	}
-	store, closeStore, err := openStore(ctx, cf, e)
+	store, closeStore, err := openPublishingStore(ctx, cf, e)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func seriesOpen(ctx context.Context, args []string, e env) error {
 	if *slug == "" {
 		return &usageError{msg: "admin series open needs --series", usage: adminUsage}
 	}
-	store, closeStore, err := openStore(ctx, cf, e)
+	store, closeStore, err := openPublishingStore(ctx, cf, e)
 	if err != nil {
 		return err
 	}
