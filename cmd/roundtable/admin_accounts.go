@@ -109,6 +109,25 @@ func memberNamed(ctx context.Context, store *roundtable.Store, username string) 
 	return m, nil
 }
 
+// openForMember opens the store (able to tell other servers, when
+// publishing) and finds the member named username in it.
+func openForMember(ctx context.Context, cf *configFlags, e env, username string, publishing bool) (*roundtable.Store, *roundtable.Member, func(), error) {
+	open := openStore
+	if publishing {
+		open = openPublishingStore
+	}
+	store, closeStore, err := open(ctx, cf, e)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := memberNamed(ctx, store, username)
+	if err != nil {
+		closeStore()
+		return nil, nil, nil, err
+	}
+	return store, m, closeStore, nil
+}
+
 // actingAdmin returns the admin in whose name a moderation command acts and
 // is logged: the member named by --as, or the instance's only admin.
 func actingAdmin(ctx context.Context, store *roundtable.Store, as string) (*roundtable.Member, error) {
@@ -152,15 +171,11 @@ func accountApprove(ctx context.Context, args []string, e env) error {
 	if *username == "" {
 		return &usageError{msg: "admin account approve needs --username", usage: adminUsage}
 	}
-	store, closeStore, err := openStore(ctx, cf, e)
+	store, m, closeStore, err := openForMember(ctx, cf, e, *username, false)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	m, err := memberNamed(ctx, store, *username)
-	if err != nil {
-		return err
-	}
 	if m.Approved {
 		return fmt.Errorf("%s is approved already", m.Username)
 	}
@@ -186,15 +201,11 @@ func accountSuspend(lift bool) func(context.Context, []string, env) error {
 		if *username == "" || strings.TrimSpace(*reason) == "" {
 			return &usageError{msg: name + " needs --username and --reason", usage: adminUsage}
 		}
-		store, closeStore, err := openPublishingStore(ctx, cf, e)
+		store, m, closeStore, err := openForMember(ctx, cf, e, *username, true)
 		if err != nil {
 			return err
 		}
 		defer closeStore()
-		m, err := memberNamed(ctx, store, *username)
-		if err != nil {
-			return err
-		}
 		by, err := actingAdmin(ctx, store, *as)
 		if err != nil {
 			return err
@@ -231,15 +242,11 @@ func accountResetPassword(ctx context.Context, args []string, e env) error {
 			return errors.New("--password-stdin: no password on the first line of standard input")
 		}
 	}
-	store, closeStore, err := openStore(ctx, cf, e)
+	store, m, closeStore, err := openForMember(ctx, cf, e, *username, false)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	m, err := memberNamed(ctx, store, *username)
-	if err != nil {
-		return err
-	}
 	if err := store.ResetPassword(ctx, m.ID, password); err != nil {
 		return userError(err)
 	}
@@ -266,15 +273,11 @@ func accountRole(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return &usageError{msg: "--role must be member, moderator or admin", usage: adminUsage}
 	}
-	store, closeStore, err := openStore(ctx, cf, e)
+	store, m, closeStore, err := openForMember(ctx, cf, e, *username, false)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	m, err := memberNamed(ctx, store, *username)
-	if err != nil {
-		return err
-	}
 	if m.Role == r {
 		return fmt.Errorf("%s is a %s already", m.Username, r)
 	}
