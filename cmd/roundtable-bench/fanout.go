@@ -98,6 +98,7 @@ func runFanout(ctx context.Context, c *config) (*FanoutResult, error) {
 	// The contribution: a reply in the thread, which the consultation
 	// announces to every follower's server.
 	c.logf("fanout: posting a contribution")
+	stopProfile := c.profileServe(inst, "fanout")
 	start := time.Now()
 	reply, err := inst.post(ctx, token, map[string]any{"status": "Thank you all: the clinic will open on market days.", "in_reply_to_id": starter.ID})
 	if err != nil {
@@ -131,6 +132,7 @@ func runFanout(ctx context.Context, c *config) (*FanoutResult, error) {
 	}
 	// A little longer, for any duplicate still on its way.
 	time.Sleep(c.Grace)
+	stopProfile()
 	n, last, arrivals := reached()
 	res.Reached = n
 	if n > 0 {

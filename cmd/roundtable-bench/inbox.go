@@ -74,6 +74,7 @@ func runInbox(ctx context.Context, c *config) (*InboxResult, error) {
 	c.logf("inbox: sending")
 	rec := newRecorder()
 	var wg sync.WaitGroup
+	stopProfile := c.profileServe(inst, "inbox")
 	start := time.Now()
 	for s := range sims.servers {
 		for w := range c.InboxConcurrency {
@@ -116,6 +117,7 @@ func runInbox(ctx context.Context, c *config) (*InboxResult, error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	done := time.Now()
+	stopProfile()
 	res.StoredSeconds = done.Sub(start).Seconds()
 	res.StoredPerSec = float64(res.Stored) / res.StoredSeconds
 	res.VisibleAfterLast = done.Sub(lastSend).Seconds()
