@@ -85,7 +85,11 @@ type Report struct {
 	Read      *ReadResult   `json:"read,omitempty"`
 	Soak      *SoakResult   `json:"soak,omitempty"`
 	Actor     *ActorResult  `json:"actor,omitempty"`
-	Failures  []string      `json:"failures,omitempty"`
+	// Floors are the floor measured again just before each scenario: the
+	// machine's load changes during a run, and each figure's ratio is to
+	// the floor of its own moment.
+	Floors   map[string]Floor `json:"floor_before_scenario"`
+	Failures []string         `json:"failures,omitempty"`
 }
 
 func defaultConfig() *config {
@@ -200,11 +204,16 @@ func bench(ctx context.Context, c *config, want map[string]bool) (*Report, error
 	}
 	c.logf("measuring the floor")
 	rep.Floor = measureFloor(c.keys[0], c.FloorDuration)
+	rep.Floors = map[string]Floor{}
+	floor := func(name string) {
+		rep.Floors[name] = measureFloor(c.keys[0], c.FloorDuration/2)
+	}
 	failed := func(name string, err error) {
 		rep.Failures = append(rep.Failures, name+": "+err.Error())
 		c.logf("%s: %v", name, err)
 	}
 	if want["inbox"] && ctx.Err() == nil {
+		floor("inbox")
 		if rep.Inbox, err = runInbox(ctx, c); err != nil {
 			failed("inbox", err)
 		} else if !rep.Inbox.Complete {
@@ -212,6 +221,7 @@ func bench(ctx context.Context, c *config, want map[string]bool) (*Report, error
 		}
 	}
 	if want["fanout"] && ctx.Err() == nil {
+		floor("fanout")
 		if rep.Fanout, err = runFanout(ctx, c); err != nil {
 			failed("fanout", err)
 		} else if !rep.Fanout.Complete {
@@ -219,6 +229,7 @@ func bench(ctx context.Context, c *config, want map[string]bool) (*Report, error
 		}
 	}
 	if want["read"] && ctx.Err() == nil {
+		floor("read")
 		if rep.Read, err = runRead(ctx, c); err != nil {
 			failed("read", err)
 		} else if !rep.Read.Complete {
@@ -226,6 +237,7 @@ func bench(ctx context.Context, c *config, want map[string]bool) (*Report, error
 		}
 	}
 	if want["soak"] && ctx.Err() == nil {
+		floor("soak")
 		if rep.Soak, err = runSoak(ctx, c); err != nil {
 			failed("soak", err)
 		} else if rep.Soak.Errors > 0 {
@@ -233,6 +245,7 @@ func bench(ctx context.Context, c *config, want map[string]bool) (*Report, error
 		}
 	}
 	if want["actor"] && ctx.Err() == nil {
+		floor("actor")
 		if rep.Actor, err = runActor(ctx, c); err != nil {
 			failed("actor", err)
 		} else if rep.Actor.Errors > 0 {

@@ -44,7 +44,14 @@ func rows(r *Report) []row {
 		{"floor", fmt.Sprintf("RSA-2048 sign /s, %d cores", f.Cores), fmt.Sprintf("%.0f", f.SignAll), "", "", ""},
 		{"floor", fmt.Sprintf("RSA-2048 verify /s, %d cores", f.Cores), fmt.Sprintf("%.0f", f.VerifyAll), "", "", ""},
 	}
+	floorOf := func(name string) Floor {
+		if g, ok := r.Floors[name]; ok {
+			return g
+		}
+		return r.Floor
+	}
 	if in := r.Inbox; in != nil {
+		f := floorOf("inbox")
 		name := fmt.Sprintf("inbox (%d from %d servers)", in.Activities, in.Servers)
 		out = append(out,
 			row{name, "accepted /s", fmt.Sprintf("%.0f", in.AcceptedPerSec), "≥ 1500", pct(in.AcceptedPerSec, f.VerifyAll), atLeast(in.AcceptedPerSec, 1500)},
@@ -55,6 +62,7 @@ func rows(r *Report) []row {
 		)
 	}
 	if a := r.Actor; a != nil {
+		f := floorOf("actor")
 		name := fmt.Sprintf("actor (%d clients)", a.Clients)
 		out = append(out,
 			row{name, "signed GET of an actor /s", fmt.Sprintf("%.0f", a.PerSec), "≥ 12000", pct(a.PerSec, f.VerifyAll), atLeast(a.PerSec, 12000)},
@@ -62,6 +70,7 @@ func rows(r *Report) []row {
 		)
 	}
 	if fo := r.Fanout; fo != nil {
+		f := floorOf("fanout")
 		name := fmt.Sprintf("fanout (%d followers, %d servers)", fo.Followers, fo.Servers)
 		out = append(out,
 			row{name, "all shared inboxes reached in", fmt.Sprintf("%.2f s", fo.Seconds), "≤ 0.75 s", "", atMost(fo.Seconds, 0.75)},
