@@ -144,6 +144,8 @@ func runRead(ctx context.Context, c *config) (*ReadResult, error) {
 		}},
 	}
 	res.Complete = true
+	stopProfile := c.profileServe(inst, "read")
+	defer stopProfile()
 	for _, e := range endpoints {
 		c.logf("read: %s with %d readers for %v", e.name, c.Readers, c.ReadDuration)
 		ep := load(ctx, inst, e.path, e.accept, e.token, c.Readers, c.ReadDuration, e.check)
