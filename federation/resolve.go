@@ -51,6 +51,9 @@ func (f *Federator) findKey(ctx context.Context, keyID string, refresh bool) (*r
 		return nil, "", sigErr("unknown local key %s", keyID)
 	}
 	u.Fragment = ""
+	if !f.keyFetches.allow(keyID, f.now()) {
+		return nil, "", sigErr("key %s was fetched less than %v ago", keyID, keyRefetchEvery)
+	}
 	doc, err := f.fetchObject(ctx, u.String())
 	if err != nil {
 		return nil, "", sigErr("fetch key %s: %v", keyID, err)
