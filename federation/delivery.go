@@ -70,6 +70,8 @@ func (f *Federator) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &advisorySubscribeWorker{f: f})
 	river.AddWorker(w, &advisoryPullWorker{f: f})
 	river.AddWorker(w, &advisoryReconcileWorker{f: f})
+	river.AddWorker(w, &nodeInfoWorker{f: f})
+	river.AddWorker(w, &peerSoftwareWorker{f: f})
 }
 
 // Publish turns a local change into activities and enqueues their delivery

@@ -163,7 +163,11 @@ func (f *Federator) saveActorDoc(ctx context.Context, doc map[string]any) (*roun
 			return nil, fmt.Errorf("%s names endpoints on another server (%s)", id, u)
 		}
 	}
-	return f.store.SaveRemoteActor(ctx, ra)
+	acc, err := f.store.SaveRemoteActor(ctx, ra)
+	if err == nil {
+		f.noticePeer(ctx, ra.Domain)
+	}
+	return acc, err
 }
 
 // accountByURI returns the account of an actor id, fetching it when it is
