@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -397,4 +398,24 @@ func (p *peer) pausedUntil(domain string) *time.Time {
 		p.t.Fatal(err)
 	}
 	return until
+}
+
+// TestClockFileNeedsInsecureHTTP: an instance that serves over https
+// refuses to start with a moved clock.
+func TestClockFileNeedsInsecureHTTP(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "clock")
+	if err := os.WriteFile(path, []byte("5h"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runBinary(t, map[string]string{
+		"ROUNDTABLE_DATABASE_URL": dbtest.URL(t),
+		"ROUNDTABLE_DATA_DIR":     t.TempDir(),
+		"ROUNDTABLE_DOMAIN":       "example.org",
+		"ROUNDTABLE_LISTEN":       "127.0.0.238:0",
+		clockFileEnv:              path,
+	}, "", "serve")
+	if r.code == 0 || !strings.Contains(r.stderr, clockFileEnv+" is for tests only") {
+		t.Errorf("serve with a clock file over https: exit %d, stderr %q", r.code, r.stderr)
+	}
 }

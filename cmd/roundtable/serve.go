@@ -86,6 +86,9 @@ func serve(ctx context.Context, stopSignals func(), args []string, e env) error 
 	now := time.Now
 	var clock *fileClock
 	if path := e.getenv(clockFileEnv); path != "" {
+		if !cfg.InsecureHTTP {
+			return fmt.Errorf("%s is for tests only: it needs ROUNDTABLE_INSECURE_HTTP", clockFileEnv)
+		}
 		clock = newFileClock(path)
 		now = clock.Now
 		log.Warn(clockFileEnv + " is set: the clock is moved by a test")

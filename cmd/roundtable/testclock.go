@@ -10,8 +10,9 @@ import (
 // clockFileEnv names a file holding a duration (such as "7h30m") by which
 // the serve process moves its clock forward. It exists for the fault tests
 // only, which move time by hours to watch retries, pauses and probes: it is
-// not a setting, is not documented for operators, and an instance started
-// without it reads the real time.
+// not a setting, is not documented for operators, serve refuses it unless
+// ROUNDTABLE_INSECURE_HTTP (development and tests only) is on, and an
+// instance started without it reads the real time.
 const clockFileEnv = "ROUNDTABLE_CLOCK_FILE"
 
 // fileClock is the real time moved forward by the duration in a file. The
