@@ -101,7 +101,7 @@ test: postgres chromium node22
 # packages' testdata/fuzz directories.
 FUZZTIME    ?= 5m
 FUZZ_TARGETS := .:FuzzSanitizeHTML .:FuzzRenderMarkdown ./federation:FuzzInboxDocument \
-	./federation:FuzzSignatureHeaders ./federation:FuzzWebFinger
+	./federation:FuzzSignatureHeaders ./federation:FuzzWebFinger ./federation:FuzzNodeInfo
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t#*:}; \

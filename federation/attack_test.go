@@ -199,6 +199,12 @@ func TestAttackSSRF(t *testing.T) {
 				t.Errorf("webfinger: %v, want a refusal saying %q", err, ErrForbiddenAddress)
 			}
 		})
+		t.Run("nodeinfo at "+domain, func(t *testing.T) {
+			_, _, err := f.fetchPeerSoftware(context.Background(), domain)
+			if err == nil || !strings.Contains(err.Error(), ErrForbiddenAddress.Error()) {
+				t.Errorf("nodeinfo: %v, want a refusal saying %q", err, ErrForbiddenAddress)
+			}
+		})
 	}
 	// The redirector itself is reachable: the refusals above are the
 	// checks', not a network that is down.

@@ -33,6 +33,10 @@ const QueueFederation = "federation"
 // retryDelay, the last attempt comes about a week after the first.
 const deliveryAttempts = 18
 
+// probeWait is how long deliveries to a domain being probed wait before
+// they look at its pause again.
+const probeWait = time.Minute
+
 // perDomain is how many deliveries to one domain run at once in a process.
 const perDomain = 4
 
@@ -66,6 +70,8 @@ func (f *Federator) AddWorkers(w *river.Workers) {
 	river.AddWorker(w, &advisorySubscribeWorker{f: f})
 	river.AddWorker(w, &advisoryPullWorker{f: f})
 	river.AddWorker(w, &advisoryReconcileWorker{f: f})
+	river.AddWorker(w, &nodeInfoWorker{f: f})
+	river.AddWorker(w, &peerSoftwareWorker{f: f})
 }
 
 // Publish turns a local change into activities and enqueues their delivery
@@ -134,7 +140,7 @@ type deliverWorker struct {
 // NextRetry backs off exponentially from the configured base (30 s by
 // default) to a day, with jitter, so the attempts span about a week.
 func (w *deliverWorker) NextRetry(job *river.Job[DeliverArgs]) time.Time {
-	return time.Now().Add(retryDelay(w.f.cfg.RetryBase, job.Attempt))
+	return w.f.now().Add(retryDelay(w.f.cfg.RetryBase, job.Attempt))
 }
 
 // retryDelay is the wait after the given failed attempt (1 = the first).
@@ -207,6 +213,16 @@ func (f *Federator) deliver(ctx context.Context, a DeliverArgs) error {
 		return err
 	} else if wait := until.Sub(f.now()); wait > 0 {
 		return river.JobSnooze(wait)
+	} else if !until.IsZero() {
+		// The pause is over: one delivery probes the domain, the others
+		// look again when it has answered.
+		probe, err := f.store.ClaimProbe(ctx, u.Host)
+		if err != nil {
+			return err
+		}
+		if !probe {
+			return river.JobSnooze(probeWait)
+		}
 	}
 	key, err := f.signingKeyOf(ctx, a.SignerID)
 	if err != nil {

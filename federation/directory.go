@@ -106,5 +106,8 @@ func PeriodicJobs() []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(advisoryReconcileEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return AdvisoryReconcileArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(peerSoftwareEvery),
+			func() (river.JobArgs, *river.InsertOpts) { return PeerSoftwareArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
 	}
 }

@@ -55,6 +55,8 @@ type Federator struct {
 	keysMu  sync.Mutex
 	keys    map[string]signingKey
 	metrics metrics
+	// keyFetches bounds how often a key is fetched to check signatures.
+	keyFetches keyFetches
 }
 
 type metrics struct {

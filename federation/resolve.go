@@ -30,18 +30,24 @@ var actorTypes = map[string]bool{"Person": true, "Service": true, "Application":
 // findKey returns the public key with the given id and its owner, from
 // storage, or (when absent or refresh is asked) from the owner's server.
 func (f *Federator) findKey(ctx context.Context, keyID string, refresh bool) (*rsa.PublicKey, string, error) {
-	if !refresh {
-		a, err := f.store.ActorByKeyID(ctx, keyID)
-		if err == nil {
-			key, err := parsePublicKey(a.PublicKeyPEM)
+	recent := f.keyFetches.recent(keyID, f.now())
+	stored := ""
+	held, err := f.store.ActorByKeyID(ctx, keyID)
+	if err == nil {
+		stored = held.PublicKeyPEM
+		if !refresh || recent {
+			// Fetched for nothing less than keyRefetchEvery ago: the
+			// stored key stands.
+			key, err := parsePublicKey(held.PublicKeyPEM)
 			if err != nil {
 				return nil, "", sigErr("stored key %s: %v", keyID, err)
 			}
-			return key, a.URI, nil
+			return key, held.URI, nil
 		}
-		if !errors.Is(err, roundtable.ErrNotFound) {
-			return nil, "", err
-		}
+	} else if !errors.Is(err, roundtable.ErrNotFound) {
+		return nil, "", err
+	} else if recent {
+		return nil, "", sigErr("key %s could not be fetched less than %v ago", keyID, keyRefetchEvery)
 	}
 	u, err := f.validURL(keyID)
 	if err != nil {
@@ -51,6 +57,14 @@ func (f *Federator) findKey(ctx context.Context, keyID string, refresh bool) (*r
 		return nil, "", sigErr("unknown local key %s", keyID)
 	}
 	u.Fragment = ""
+	renewed := false
+	defer func() {
+		if renewed {
+			f.keyFetches.forget(keyID)
+		} else {
+			f.keyFetches.mark(keyID, f.now())
+		}
+	}()
 	doc, err := f.fetchObject(ctx, u.String())
 	if err != nil {
 		return nil, "", sigErr("fetch key %s: %v", keyID, err)
@@ -81,6 +95,7 @@ func (f *Federator) findKey(ctx context.Context, keyID string, refresh bool) (*r
 	if err != nil {
 		return nil, "", sigErr("key %s: %v", keyID, err)
 	}
+	renewed = stored != "" && actor.PublicKeyPEM != stored
 	return key, actor.URI, nil
 }
 
@@ -160,7 +175,11 @@ func (f *Federator) saveActorDoc(ctx context.Context, doc map[string]any) (*roun
 			return nil, fmt.Errorf("%s names endpoints on another server (%s)", id, u)
 		}
 	}
-	return f.store.SaveRemoteActor(ctx, ra)
+	acc, err := f.store.SaveRemoteActor(ctx, ra)
+	if err == nil {
+		f.noticePeer(ctx, ra.Domain)
+	}
+	return acc, err
 }
 
 // accountByURI returns the account of an actor id, fetching it when it is

@@ -59,6 +59,7 @@ func moderationActions() []modAction {
 		{path: "/moderation/reports/{id}/dismiss", tab: "/moderation", do: (*Server).dismissAction},
 		{path: "/moderation/consultations/{slug}/contributions/{id}/remove", tab: "/moderation", do: (*Server).removeAction},
 		{path: "/moderation/peers", tab: "/moderation/peers", adminOnly: true, do: (*Server).peerPolicyAction},
+		{path: "/moderation/peers/software", tab: "/moderation/peers", adminOnly: true, do: (*Server).recheckSoftwareAction},
 		{path: "/moderation/advisories", tab: "/moderation/advisories", do: (*Server).publishAdvisoryAction},
 		{path: "/moderation/advisories/{id}/retract", tab: "/moderation/advisories", do: (*Server).retractAdvisoryAction},
 		{path: "/moderation/advisories/{id}/accept", tab: "/moderation/advisories", do: (*Server).acceptAdvisoryAction},
@@ -393,7 +394,11 @@ func (s *Server) peersData(r *http.Request, m *roundtable.Member) (map[string]an
 			rows[i].SetAt = modTime(*p.SetAt)
 		}
 	}
-	return map[string]any{"Peers": rows, "Policies": peerPolicyChoices, "Form": r.PostForm}, nil
+	software, err := s.peerSoftwareRows(r)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"Peers": rows, "Policies": peerPolicyChoices, "Form": r.PostForm, "Software": software}, nil
 }
 
 func (s *Server) peerPolicyAction(r *http.Request, m *roundtable.Member) (string, error) {

@@ -148,8 +148,23 @@ func domainList(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	software, err := store.PeersSoftware(ctx)
+	if err != nil {
+		return err
+	}
+	runs := map[string]string{}
+	for _, sw := range software {
+		runs[sw.Domain] = oneLine(sw.String())
+	}
 	for _, p := range ps {
-		fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", p.Domain, p.Policy, oneLine(p.Reason), oneLine(p.PrivateReason))
+		fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\t%s\n", p.Domain, p.Policy, oneLine(p.Reason), oneLine(p.PrivateReason), runs[p.Domain])
+		delete(runs, p.Domain)
+	}
+	// Peers with no policy set, whose software is known.
+	for _, sw := range software {
+		if run, ok := runs[sw.Domain]; ok {
+			fmt.Fprintf(e.stdout, "%s\t%s\t\t\t%s\n", sw.Domain, roundtable.PolicyDefault, run)
+		}
 	}
 	return nil
 }

@@ -32,7 +32,7 @@ func keysRotate(ctx context.Context, args []string, e env) error {
 	defer closeStore()
 	log := newLogger(e.stderr, true, quietLevel(cfg.LogLevel))
 	fed := federation.New(federation.Config{Name: cfg.Name, Version: version, Insecure: cfg.InsecureHTTP, Logger: log}, store)
-	jobs, err := newJobs(store.Pool(), store, fed, false, log)
+	jobs, err := newJobs(store.Pool(), store, fed, false, nil, log)
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,17 @@ func serve(ctx context.Context, stopSignals func(), args []string, e env) error 
 		return err
 	}
 	defer db.Close(ctx)
-	store := roundtable.NewStore(db.pool, roundtable.WithLinks(roundtable.Links{Base: cfg.BaseURL()}))
+	now := time.Now
+	var clock *fileClock
+	if path := e.getenv(clockFileEnv); path != "" {
+		if !cfg.InsecureHTTP {
+			return fmt.Errorf("%s is for tests only: it needs ROUNDTABLE_INSECURE_HTTP", clockFileEnv)
+		}
+		clock = newFileClock(path)
+		now = clock.Now
+		log.Warn(clockFileEnv + " is set: the clock is moved by a test")
+	}
+	store := roundtable.NewStore(db.pool, roundtable.WithLinks(roundtable.Links{Base: cfg.BaseURL()}), roundtable.WithClock(now))
 
 	var devLogin string
 	if cfg.Dev {
@@ -109,12 +119,13 @@ func serve(ctx context.Context, stopSignals func(), args []string, e env) error 
 		Insecure: cfg.InsecureHTTP,
 		Logger:   log.With("component", "federation"),
 		Registry: reg,
+		Now:      now,
 
 		InboxRequestsPer5Min: cfg.InboxRateLimit,
 	}, store)
 	// Every role enqueues (a web process stores changes and their
 	// deliveries); only workers work the queue.
-	jobs, err := newJobs(db.pool, store, fed, *role != roleWeb, log)
+	jobs, err := newJobs(db.pool, store, fed, *role != roleWeb, clock, log)
 	if err != nil {
 		return err
 	}
@@ -222,7 +233,7 @@ func shutdown(ctx context.Context, srv *http.Server, jobs *river.Client[pgx.Tx],
 // newJobs returns the job queue client. With work set it has the domain's
 // and federation's workers, the periodic jobs and the queues they run on;
 // without, it only inserts jobs.
-func newJobs(pool *pgxpool.Pool, store *roundtable.Store, fed *federation.Federator, work bool, log *slog.Logger) (*river.Client[pgx.Tx], error) {
+func newJobs(pool *pgxpool.Pool, store *roundtable.Store, fed *federation.Federator, work bool, clock *fileClock, log *slog.Logger) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	store.AddWorkers(workers)
 	fed.AddWorkers(workers)
@@ -234,6 +245,9 @@ func newJobs(pool *pgxpool.Pool, store *roundtable.Store, fed *federation.Federa
 		// A job left running by a process that died is taken up again
 		// after this long; no job runs longer than a minute.
 		RescueStuckJobsAfter: 90 * time.Second,
+	}
+	if clock != nil {
+		cfg.Test.Time = clock // jobs fall due by the moved clock
 	}
 	if work {
 		cfg.Queues = map[string]river.QueueConfig{
