@@ -83,7 +83,16 @@ func serve(ctx context.Context, stopSignals func(), args []string, e env) error 
 		return err
 	}
 	defer db.Close(ctx)
-	store := roundtable.NewStore(db.pool, roundtable.WithLinks(roundtable.Links{Base: cfg.BaseURL()}))
+	storeOpts := []roundtable.Option{roundtable.WithLinks(roundtable.Links{Base: cfg.BaseURL()})}
+	if cfg.DatabaseReadURL != "" && *role != roleWorker {
+		replica, err := openReplica(ctx, cfg.DatabaseReadURL, 25, log)
+		if err != nil {
+			return err
+		}
+		defer replica.Close()
+		storeOpts = append(storeOpts, roundtable.WithReadReplica(replica))
+	}
+	store := roundtable.NewStore(db.pool, storeOpts...)
 
 	var devLogin string
 	if cfg.Dev {
