@@ -113,11 +113,42 @@ func (q fallbackQuerier) Exec(ctx context.Context, sql string, args ...any) (pgc
 }
 
 func (q fallbackQuerier) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	retry := func() (pgx.Rows, error) { return q.primary.Query(ctx, sql, args...) }
 	rows, err := q.r.pool.Query(ctx, sql, args...)
-	if err != nil && q.r.failed(err) {
-		return q.primary.Query(ctx, sql, args...)
+	if err != nil {
+		if q.r.failed(err) {
+			return retry()
+		}
+		return rows, err
 	}
-	return rows, err
+	return &fallbackRows{Rows: rows, r: q.r, retry: retry}, nil
+}
+
+// fallbackRows are a replica's rows that are read from the primary instead
+// when the replica fails before the first row (a connection it had closed,
+// found only when the answer is read).
+type fallbackRows struct {
+	pgx.Rows
+	r       *replica
+	retry   func() (pgx.Rows, error)
+	started bool
+}
+
+func (f *fallbackRows) Next() bool {
+	if f.Rows.Next() {
+		f.started = true
+		return true
+	}
+	if f.started {
+		return false
+	}
+	f.started = true
+	if err := f.Rows.Err(); err == nil || !f.r.failed(err) {
+		return false
+	}
+	f.Rows.Close()
+	f.Rows, _ = f.retry() // the rows carry the error, if any
+	return f.Rows.Next()
 }
 
 func (q fallbackQuerier) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
