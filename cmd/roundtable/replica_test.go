@@ -211,3 +211,24 @@ func TestReadReplica(t *testing.T) {
 		t.Errorf("profile with the standby stopped: %d", code)
 	}
 }
+
+// TestReadURLRefused: a read replica URL that cannot be used stops serve at
+// start with one line naming the setting.
+func TestReadURLRefused(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{"ROUNDTABLE_DOMAIN": "example.org", "ROUNDTABLE_DATA_DIR": t.TempDir()}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{withEnv(base, "ROUNDTABLE_DATABASE_URL", "postgres://db.internal/roundtable", "ROUNDTABLE_DATABASE_READ_URL", "postgres://a b@:x/"),
+			"ROUNDTABLE_DATABASE_READ_URL: is not a valid PostgreSQL connection URL"},
+		{withEnv(base, "ROUNDTABLE_DATABASE_READ_URL", "postgres://replica.internal/roundtable"),
+			"ROUNDTABLE_DATABASE_READ_URL: needs ROUNDTABLE_DATABASE_URL"},
+	} {
+		r := runBinary(t, tc.env, "", "serve")
+		if r.code != 1 || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("serve with %v: exit %d, stderr %q; want 1 and %q", tc.env, r.code, r.stderr, tc.want)
+		}
+	}
+}
