@@ -280,7 +280,7 @@ func (s *Store) Account(ctx context.Context, id string) (*Account, error) {
 	if !ValidID(id) {
 		return nil, fmt.Errorf("account %q: %w", id, ErrNotFound)
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = $1`, id)
+	rows, _ := s.reader(ctx).Query(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = $1`, id)
 	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Account])
 	if err != nil {
 		return nil, notFound(err, "account")
@@ -296,9 +296,9 @@ func (s *Store) AccountByAcct(ctx context.Context, acct, localDomain string) (*A
 	name, domain, remote := strings.Cut(acct, "@")
 	var rows pgx.Rows
 	if !remote || strings.EqualFold(domain, localDomain) {
-		rows, _ = s.pool.Query(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE lower(a.username) = lower($1) AND a.domain IS NULL`, name)
+		rows, _ = s.reader(ctx).Query(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE lower(a.username) = lower($1) AND a.domain IS NULL`, name)
 	} else {
-		rows, _ = s.pool.Query(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE lower(a.username) = lower($1) AND lower(a.domain) = lower($2)`, name, domain)
+		rows, _ = s.reader(ctx).Query(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE lower(a.username) = lower($1) AND lower(a.domain) = lower($2)`, name, domain)
 	}
 	a, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Account])
 	if err != nil {

@@ -248,12 +248,12 @@ func (s *Store) CreateConsultation(ctx context.Context, nc NewConsultation) (*Co
 
 // Consultation returns the consultation hosted here under slug.
 func (s *Store) Consultation(ctx context.Context, slug string) (*Consultation, error) {
-	return s.consultationWhere(ctx, s.pool, "lower(a.username) = lower($1) AND a.domain IS NULL", slug)
+	return s.consultationWhere(ctx, s.reader(ctx), "lower(a.username) = lower($1) AND a.domain IS NULL", slug)
 }
 
 // ConsultationByAccount returns the consultation whose Group account is id.
 func (s *Store) ConsultationByAccount(ctx context.Context, id string) (*Consultation, error) {
-	return s.consultationWhere(ctx, s.pool, "c.account_id = $1", id)
+	return s.consultationWhere(ctx, s.reader(ctx), "c.account_id = $1", id)
 }
 
 func (s *Store) consultationWhere(ctx context.Context, q querier, where string, arg any) (*Consultation, error) {
@@ -460,7 +460,7 @@ func (s *Store) SetPhaseDates(ctx context.Context, slug string, opens, synthesis
 // ThreadURIs returns the ActivityPub ids of the public contributions of a
 // thread, oldest first (the thread's context collection), at most limit.
 func (s *Store) ThreadURIs(ctx context.Context, contextURI string, limit int) ([]string, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT uri FROM statuses WHERE context_uri = $1 AND uri IS NOT NULL
+	rows, _ := s.reader(ctx).Query(ctx, `SELECT uri FROM statuses WHERE context_uri = $1 AND uri IS NOT NULL
 		AND visibility IN ('public', 'unlisted') AND hidden_at IS NULL AND held_at IS NULL AND NOT local_only
 		ORDER BY created_at, id LIMIT $2`, contextURI, limit)
 	uris, err := pgx.CollectRows(rows, pgx.RowTo[string])
@@ -515,7 +515,7 @@ func (s *Store) Threads(ctx context.Context, groupID, viewerID string, p Page) (
 // ReplyURIs returns the ActivityPub ids of the public replies to the status
 // uri, oldest first, at most limit (its replies collection).
 func (s *Store) ReplyURIs(ctx context.Context, uri string, limit int) ([]string, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT r.uri FROM statuses p JOIN statuses r ON r.in_reply_to_id = p.id
+	rows, _ := s.reader(ctx).Query(ctx, `SELECT r.uri FROM statuses p JOIN statuses r ON r.in_reply_to_id = p.id
 		WHERE p.uri = $1 AND r.uri IS NOT NULL AND r.visibility IN ('public', 'unlisted') AND r.hidden_at IS NULL AND r.held_at IS NULL
 		AND NOT r.local_only ORDER BY r.created_at, r.id LIMIT $2`, uri, limit)
 	uris, err := pgx.CollectRows(rows, pgx.RowTo[string])

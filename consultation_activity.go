@@ -37,7 +37,7 @@ const maxActivityDays = 120
 // counts say nothing of who wrote what).
 func (s *Store) ConsultationActivity(ctx context.Context, c *Consultation) (*ConsultationActivity, error) {
 	out := &ConsultationActivity{Days: []ActivityDay{}, Instances: []ActivityInstance{}}
-	rows, _ := s.pool.Query(ctx, `SELECT date_trunc('day', s.created_at AT TIME ZONE 'UTC') AS day, count(*)
+	rows, _ := s.reader(ctx).Query(ctx, `SELECT date_trunc('day', s.created_at AT TIME ZONE 'UTC') AS day, count(*)
 		FROM statuses s WHERE `+contributionsOf+` GROUP BY day ORDER BY day`, c.AccountID, c.SynthesisID)
 	var day time.Time
 	var n int
@@ -65,7 +65,7 @@ func (s *Store) ConsultationActivity(ctx context.Context, c *Consultation) (*Con
 			out.Days = append(out.Days, ActivityDay{Day: d, Count: n})
 		}
 	}
-	rows, _ = s.pool.Query(ctx, `SELECT coalesce(a.domain, ''), count(*) FROM statuses s
+	rows, _ = s.reader(ctx).Query(ctx, `SELECT coalesce(a.domain, ''), count(*) FROM statuses s
 		LEFT JOIN statuses o ON o.id = s.chatham_of
 		JOIN accounts a ON a.id = coalesce(o.account_id, s.account_id)
 		WHERE `+contributionsOf+` GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50`, c.AccountID, c.SynthesisID)

@@ -247,7 +247,7 @@ func (s *Store) Followers(ctx context.Context, accountID string, p Page) ([]*Acc
 	}
 	p = p.clamp(40, 80)
 	where, order, args := p.sql("f.id", 2)
-	rows, _ := s.pool.Query(ctx, `SELECT f.id AS cursor, `+accountColumns+` FROM follows f JOIN accounts a ON a.id = f.account_id
+	rows, _ := s.reader(ctx).Query(ctx, `SELECT f.id AS cursor, `+accountColumns+` FROM follows f JOIN accounts a ON a.id = f.account_id
 		WHERE f.target_account_id = $1 AND f.accepted`+where+order, append([]any{accountID}, args...)...)
 	return collectCursorAccounts(rows, p)
 }
@@ -259,7 +259,7 @@ func (s *Store) Following(ctx context.Context, accountID string, p Page) ([]*Acc
 	}
 	p = p.clamp(40, 80)
 	where, order, args := p.sql("f.id", 2)
-	rows, _ := s.pool.Query(ctx, `SELECT f.id AS cursor, `+accountColumns+` FROM follows f JOIN accounts a ON a.id = f.target_account_id
+	rows, _ := s.reader(ctx).Query(ctx, `SELECT f.id AS cursor, `+accountColumns+` FROM follows f JOIN accounts a ON a.id = f.target_account_id
 		WHERE f.account_id = $1 AND f.accepted`+where+order, append([]any{accountID}, args...)...)
 	return collectCursorAccounts(rows, p)
 }

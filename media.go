@@ -326,7 +326,7 @@ func (s *Store) attachMedia(ctx context.Context, tx pgx.Tx, accountID, statusID 
 
 // hydrateMedia fills in the attachments of sts.
 func (s *Store) hydrateMedia(ctx context.Context, sts []*Status, ids []string) error {
-	rows, _ := s.pool.Query(ctx, `SELECT `+mediaColumns+` FROM media_attachments WHERE status_id = ANY($1)
+	rows, _ := s.reader(ctx).Query(ctx, `SELECT `+mediaColumns+` FROM media_attachments WHERE status_id = ANY($1)
 		ORDER BY status_id, position, id`, ids)
 	as, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[MediaAttachment])
 	if err != nil {

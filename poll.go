@@ -154,7 +154,7 @@ func lockPoll(ctx context.Context, tx pgx.Tx, statusID string) (*pollRow, error)
 // hydratePolls fills in the polls of sts (ids are theirs) and what the
 // viewer chose in them.
 func (s *Store) hydratePolls(ctx context.Context, viewerID string, sts []*Status, ids []string) error {
-	rows, _ := s.pool.Query(ctx, `SELECT `+pollColumns+` FROM polls WHERE status_id = ANY($1)`, ids)
+	rows, _ := s.reader(ctx).Query(ctx, `SELECT `+pollColumns+` FROM polls WHERE status_id = ANY($1)`, ids)
 	ps, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[pollRow])
 	if err != nil {
 		return fmt.Errorf("load polls: %w", err)
@@ -178,7 +178,7 @@ func (s *Store) hydratePolls(ctx context.Context, viewerID string, sts []*Status
 	if viewerID == "" {
 		return nil
 	}
-	rows, _ = s.pool.Query(ctx, `SELECT status_id, choice FROM poll_votes WHERE account_id = $1 AND status_id = ANY($2)
+	rows, _ = s.reader(ctx).Query(ctx, `SELECT status_id, choice FROM poll_votes WHERE account_id = $1 AND status_id = ANY($2)
 		ORDER BY status_id, choice`, viewerID, ids)
 	var sid string
 	var choice int

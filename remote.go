@@ -104,12 +104,12 @@ func (s *Store) StatusByURI(ctx context.Context, uri, viewerID string) (*Status,
 // StatusObjectByURI returns the ActivityPub view of a local status, with
 // the ids of the actors allowed to see it when it is not public.
 func (s *Store) StatusObjectByURI(ctx context.Context, uri string) (*StatusObject, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT `+statusColumns+` FROM statuses s WHERE s.uri = $1 AND s.local AND s.hidden_at IS NULL AND s.held_at IS NULL`, uri)
+	rows, _ := s.reader(ctx).Query(ctx, `SELECT `+statusColumns+` FROM statuses s WHERE s.uri = $1 AND s.local AND s.hidden_at IS NULL AND s.held_at IS NULL`, uri)
 	st, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Status])
 	if err != nil {
 		return nil, notFound(err, "status "+uri)
 	}
-	return s.statusObject(ctx, s.pool, st)
+	return s.statusObject(ctx, s.reader(ctx), st)
 }
 
 // MayFetch reports whether the actor with id actorURI may read the local

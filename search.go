@@ -68,7 +68,7 @@ func (s *Store) Search(ctx context.Context, q, viewerID string, resolve bool, li
 		return res, nil
 	}
 	name := strings.TrimPrefix(q, "@")
-	rows, _ := s.pool.Query(ctx, `SELECT `+accountColumns+` FROM accounts a
+	rows, _ := s.reader(ctx).Query(ctx, `SELECT `+accountColumns+` FROM accounts a
 		WHERE (lower(a.username) LIKE lower($1) || '%' ESCAPE '\' OR lower(a.display_name) LIKE '%' || lower($1) || '%' ESCAPE '\')
 		AND a.actor_type <> 'Application' AND (NOT `+limitedAccount+` OR EXISTS (SELECT 1 FROM follows lf
 			WHERE lf.account_id = $3 AND lf.target_account_id = a.id AND lf.accepted))

@@ -499,7 +499,7 @@ func (s *Store) Status(ctx context.Context, id, viewerID string) (*Status, error
 	if !ValidID(id) {
 		return nil, fmt.Errorf("status %q: %w", id, ErrNotFound)
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT `+statusColumns+` FROM statuses s WHERE s.id = $1 AND `+visibleTo("$2"), id, nullable(viewerID))
+	rows, _ := s.reader(ctx).Query(ctx, `SELECT `+statusColumns+` FROM statuses s WHERE s.id = $1 AND `+visibleTo("$2"), id, nullable(viewerID))
 	st, err := pgx.CollectExactlyOneRow(rows, pgx.RowToAddrOfStructByName[Status])
 	if err != nil {
 		return nil, notFound(err, "status "+id)
@@ -580,7 +580,7 @@ func (s *Store) Context(ctx context.Context, id, viewerID string) (ancestors, de
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT `+statusColumns+` FROM statuses s WHERE s.thread_id = $1 AND `+visibleTo("$2")+`
+	rows, _ := s.reader(ctx).Query(ctx, `SELECT `+statusColumns+` FROM statuses s WHERE s.thread_id = $1 AND `+visibleTo("$2")+`
 		ORDER BY s.id LIMIT 4096`, st.ThreadID, nullable(viewerID))
 	thread, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[Status])
 	if err != nil {
@@ -646,7 +646,7 @@ func (s *Store) hydrate(ctx context.Context, viewerID string, sts []*Status) err
 	for _, st := range sts {
 		index[st.ID] = st
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT sm.status_id, `+accountColumns+` FROM status_mentions sm
+	rows, _ := s.reader(ctx).Query(ctx, `SELECT sm.status_id, `+accountColumns+` FROM status_mentions sm
 		JOIN accounts a ON a.id = sm.account_id WHERE sm.status_id = ANY($1) ORDER BY sm.status_id, a.username`, ids)
 	type mention struct {
 		StatusID string `db:"status_id"`
@@ -659,7 +659,7 @@ func (s *Store) hydrate(ctx context.Context, viewerID string, sts []*Status) err
 	for _, m := range ms {
 		index[m.StatusID].Mentions = append(index[m.StatusID].Mentions, m.Account)
 	}
-	rows, _ = s.pool.Query(ctx, `SELECT status_id, name FROM status_tags WHERE status_id = ANY($1) ORDER BY name`, ids)
+	rows, _ = s.reader(ctx).Query(ctx, `SELECT status_id, name FROM status_tags WHERE status_id = ANY($1) ORDER BY name`, ids)
 	var sid, name string
 	if _, err := pgx.ForEachRow(rows, []any{&sid, &name}, func() error {
 		index[sid].Tags = append(index[sid].Tags, name)
@@ -670,7 +670,7 @@ func (s *Store) hydrate(ctx context.Context, viewerID string, sts []*Status) err
 	if len(appIDs) > 0 {
 		var appID string
 		var app AppInfo
-		rows, _ = s.pool.Query(ctx, `SELECT id, name, website FROM oauth_apps WHERE id = ANY($1)`, appIDs)
+		rows, _ = s.reader(ctx).Query(ctx, `SELECT id, name, website FROM oauth_apps WHERE id = ANY($1)`, appIDs)
 		apps := map[string]AppInfo{}
 		if _, err := pgx.ForEachRow(rows, []any{&appID, &app.Name, &app.Website}, func() error {
 			apps[appID] = app
@@ -700,7 +700,7 @@ func (s *Store) hydrate(ctx context.Context, viewerID string, sts []*Status) err
 	}
 	if len(groupIDs) > 0 {
 		// Consultations that hide reaction counts while they are open.
-		rows, _ = s.pool.Query(ctx, `SELECT account_id FROM consultations WHERE account_id = ANY($1)
+		rows, _ = s.reader(ctx).Query(ctx, `SELECT account_id FROM consultations WHERE account_id = ANY($1)
 			AND hide_counts AND phase IN ('draft', 'open')`, groupIDs)
 		hiding, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		if err != nil {
@@ -715,7 +715,7 @@ func (s *Store) hydrate(ctx context.Context, viewerID string, sts []*Status) err
 	if viewerID == "" {
 		return nil
 	}
-	rows, _ = s.pool.Query(ctx, `SELECT status_id, 'f' FROM favourites WHERE account_id = $1 AND status_id = ANY($2)
+	rows, _ = s.reader(ctx).Query(ctx, `SELECT status_id, 'f' FROM favourites WHERE account_id = $1 AND status_id = ANY($2)
 		UNION ALL SELECT status_id, 'b' FROM bookmarks WHERE account_id = $1 AND status_id = ANY($2)
 		UNION ALL SELECT status_id, 'r' FROM reblogs WHERE account_id = $1 AND status_id = ANY($2)
 		UNION ALL SELECT status_id, 'p' FROM status_pins WHERE account_id = $1 AND status_id = ANY($2)
@@ -745,7 +745,7 @@ func (s *Store) hydrate(ctx context.Context, viewerID string, sts []*Status) err
 
 // accountsByID loads the accounts with the given ids.
 func (s *Store) accountsByID(ctx context.Context, ids []string) (map[string]*Account, error) {
-	rows, _ := s.pool.Query(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = ANY($1)`, ids)
+	rows, _ := s.reader(ctx).Query(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = ANY($1)`, ids)
 	as, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[Account])
 	if err != nil {
 		return nil, fmt.Errorf("load accounts: %w", err)
@@ -760,7 +760,7 @@ func (s *Store) accountsByID(ctx context.Context, ids []string) (map[string]*Acc
 // statusList runs a status query (which must select statusColumns from
 // statuses s) and hydrates the result for viewerID.
 func (s *Store) statusList(ctx context.Context, viewerID string, p Page, sql string, args ...any) ([]*Status, error) {
-	rows, _ := s.pool.Query(ctx, sql, args...)
+	rows, _ := s.reader(ctx).Query(ctx, sql, args...)
 	sts, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[Status])
 	if err != nil {
 		return nil, fmt.Errorf("list statuses: %w", err)

@@ -24,6 +24,9 @@ type Store struct {
 	resolver  Resolver
 	// mediaFiles keeps uploads (media.go).
 	mediaFiles MediaFiles
+	// replica serves the reads that tolerate lag (replica.go); nil
+	// without one.
+	replica *replica
 }
 
 // Limits are the sizes the instance accepts.

@@ -20,6 +20,7 @@ import (
 func (s *Server) routes() chi.Router {
 	r := chi.NewRouter()
 	r.Use(proxiedRealIP, middleware.Recoverer, s.metrics, compressResponses)
+	r.Use(s.lagTolerantReads)
 
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/roundtable-fed/roundtable/federation"
 )
 
 // keysRotate gives one local actor, or every one, a new key pair and
@@ -21,23 +20,11 @@ func keysRotate(ctx context.Context, args []string, e env) error {
 	if (*username == "") == !*all {
 		return &usageError{msg: "admin keys rotate needs either --username NAME or --instance", usage: adminUsage}
 	}
-	cfg, err := cf.load(e.getenv, loadOptions{})
-	if err != nil {
-		return err
-	}
-	store, closeStore, err := openStore(ctx, cf, e)
+	store, closeStore, err := openPublishingStore(ctx, cf, e)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	log := newLogger(e.stderr, true, quietLevel(cfg.LogLevel))
-	fed := federation.New(federation.Config{Name: cfg.Name, Version: version, Insecure: cfg.InsecureHTTP, Logger: log}, store)
-	jobs, err := newJobs(store.Pool(), store, fed, false, nil, log)
-	if err != nil {
-		return err
-	}
-	fed.SetQueue(jobs)
-	store.SetPublisher(fed)
 	ids, err := store.RotateKeys(ctx, *username)
 	for _, id := range ids {
 		fmt.Fprintln(e.stdout, id)

@@ -22,7 +22,7 @@ func openPublishingStore(ctx context.Context, cf *configFlags, e env) (*roundtab
 	}
 	log := newLogger(e.stderr, true, quietLevel(cfg.LogLevel))
 	fed := federation.New(federation.Config{Name: cfg.Name, Version: version, Insecure: cfg.InsecureHTTP, Logger: log}, store)
-	jobs, err := newJobs(store.Pool(), store, fed, false, log)
+	jobs, err := newJobs(store.Pool(), store, fed, false, nil, log)
 	if err != nil {
 		closeStore()
 		return nil, nil, err

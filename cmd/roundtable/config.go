@@ -26,6 +26,9 @@ type Config struct {
 	// DatabaseURL is the PostgreSQL connection URL; empty for the private
 	// database in DataDir.
 	DatabaseURL string
+	// DatabaseReadURL is the connection URL of a streaming replica of the
+	// database that serves the reads tolerating lag; empty for none.
+	DatabaseReadURL string
 	// DataDir is the absolute path of the directory holding the private
 	// database and uploaded media.
 	DataDir string
@@ -104,6 +107,7 @@ func settings() []setting {
 		{env: "ROUNDTABLE_DOMAIN", flag: "domain", help: "host (and port) this instance is known by, e.g. example.org"},
 		{env: "ROUNDTABLE_LISTEN", flag: "listen", help: "address to listen on (default " + defaultListen + ")"},
 		{env: "ROUNDTABLE_DATABASE_URL", flag: "database-url", help: "PostgreSQL connection URL (default: a private PostgreSQL in the data directory)"},
+		{env: "ROUNDTABLE_DATABASE_READ_URL", flag: "database-read-url", help: "PostgreSQL connection URL of a read replica for anonymous page views and other servers' fetches (default: none, all reads on the primary)"},
 		{env: "ROUNDTABLE_DATA_DIR", flag: "data-dir", help: "directory for the private database and media (default " + defaultDataDir + ")"},
 		{env: "ROUNDTABLE_INSECURE_HTTP", flag: "insecure-http", help: "use http:// ids and allow private addresses (development and tests only)", isBool: true},
 		{env: "ROUNDTABLE_NAME", flag: "name", help: "the instance's display name (default: the domain)"},
@@ -239,6 +243,17 @@ func (cf *configFlags) load(getenv func(string) string, opt loadOptions) (Config
 		if _, err := pgxpool.ParseConfig(c.DatabaseURL); err != nil {
 			// The parser's message may quote the URL and its password.
 			return c, bad(r, "is not a valid PostgreSQL connection URL (postgres://user:password@host:5432/database)")
+		}
+	}
+
+	r = get("ROUNDTABLE_DATABASE_READ_URL")
+	c.DatabaseReadURL = strings.TrimSpace(r.value)
+	if c.DatabaseReadURL != "" {
+		if _, err := pgxpool.ParseConfig(c.DatabaseReadURL); err != nil {
+			return c, bad(r, "is not a valid PostgreSQL connection URL (postgres://user:password@host:5432/database)")
+		}
+		if c.DatabaseURL == "" {
+			return c, bad(r, "needs ROUNDTABLE_DATABASE_URL: a read replica follows a PostgreSQL server, not the private database")
 		}
 	}
 

@@ -92,3 +92,31 @@ func (d *database) Close(ctx context.Context) {
 		d.release = nil
 	}
 }
+
+// openReplica returns a pool on the read replica at url. The replica need
+// not answer yet: until it does, reads go to the primary (a warning says
+// so at start).
+func openReplica(ctx context.Context, url string, maxConns int32, log *slog.Logger) (*pgxpool.Pool, error) {
+	c, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("ROUNDTABLE_DATABASE_READ_URL: not a valid PostgreSQL connection URL")
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		c.MaxConns = maxConns
+	}
+	if c.ConnConfig.ConnectTimeout == 0 {
+		// A replica that is away costs a read this long before it goes
+		// to the primary.
+		c.ConnConfig.ConnectTimeout = 3 * time.Second
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("open the read replica: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		log.Warn("the read replica does not answer; its reads go to the primary until it does", "err", err)
+	}
+	return pool, nil
+}

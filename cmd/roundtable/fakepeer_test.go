@@ -62,7 +62,13 @@ func fakeKey(i int) *rsa.PrivateKey {
 // startFakeServer serves on 127.0.0.n.
 func startFakeServer(t *testing.T, n int) *fakeServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.%d:0", n))
+	return startFakeServerAt(t, fmt.Sprintf("127.0.0.%d", n))
+}
+
+// startFakeServerAt serves on the given loopback address.
+func startFakeServerAt(t *testing.T, host string) *fakeServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", host+":0")
 	if err != nil {
 		t.Fatal(err)
 	}

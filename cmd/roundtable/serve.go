@@ -93,7 +93,16 @@ func serve(ctx context.Context, stopSignals func(), args []string, e env) error 
 		now = clock.Now
 		log.Warn(clockFileEnv + " is set: the clock is moved by a test")
 	}
-	store := roundtable.NewStore(db.pool, roundtable.WithLinks(roundtable.Links{Base: cfg.BaseURL()}), roundtable.WithClock(now))
+	storeOpts := []roundtable.Option{roundtable.WithLinks(roundtable.Links{Base: cfg.BaseURL()}), roundtable.WithClock(now)}
+	if cfg.DatabaseReadURL != "" && *role != roleWorker {
+		replica, err := openReplica(ctx, cfg.DatabaseReadURL, 25, log)
+		if err != nil {
+			return err
+		}
+		defer replica.Close()
+		storeOpts = append(storeOpts, roundtable.WithReadReplica(replica))
+	}
+	store := roundtable.NewStore(db.pool, storeOpts...)
 
 	var devLogin string
 	if cfg.Dev {
