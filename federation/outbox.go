@@ -112,6 +112,8 @@ func (f *Federator) activityFor(o *roundtable.Outgoing) (map[string]any, error) 
 			"type": "Update", "actor": o.Actor.URI, "to": []any{publicIRI}, "cc": []any{o.Actor.Followers}, "object": actor}, nil
 	case roundtable.OutReblog, roundtable.OutUndoReblog:
 		return reblogActivity(o), nil
+	case roundtable.OutCohost:
+		return f.cohostActivity(o), nil
 	case roundtable.OutAcceptQuote, roundtable.OutRejectQuote:
 		return quoteAnswer(o), nil
 	case roundtable.OutAccept, roundtable.OutReject:

@@ -22,6 +22,8 @@ const adminUsage = `Usage: roundtable admin account create --username NAME --ema
        roundtable admin norm list
        roundtable admin norm remove ID
        roundtable admin keys rotate --username NAME | --instance
+       roundtable admin cohost invite SLUG DOMAIN | withdraw SLUG DOMAIN
+       roundtable admin cohost list | accept ID | decline ID | leave ID | facilitator ID USERNAME [--remove]
 `
 
 // admin runs an admin command. Admin commands work whether or not serve is
@@ -54,6 +56,9 @@ func admin(ctx context.Context, args []string, e env) error {
 		return normRemove(ctx, args[2:], e)
 	case "keys rotate":
 		return keysRotate(ctx, args[2:], e)
+	}
+	if args[0] == "cohost" {
+		return cohost(ctx, args[1], args[2:], e)
 	}
 	return &usageError{msg: fmt.Sprintf("unknown admin command %q", args[0]+" "+args[1]), usage: adminUsage}
 }
