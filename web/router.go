@@ -70,6 +70,7 @@ func (s *Server) routes() chi.Router {
 			s.streamingRoutes(r)
 			s.clientListsRoutes(r)
 			s.statusExtraRoutes(r)
+			s.cohostRoutes(r)
 		})
 	})
 
