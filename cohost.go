@@ -62,6 +62,7 @@ type CohostActivity struct {
 	Norms     []string // a co-host's norms, with its acceptance
 	ObjectURI string   // the contribution a facilitator acts on
 	Reason    string
+	Action    ThreadAction // what a facilitator does to a thread (CohostThread)
 }
 
 // Co-hosting activity kinds.
@@ -74,6 +75,7 @@ const (
 	CohostAddFacilitator    = "AddFacilitator"    // co-host → host
 	CohostRemoveFacilitator = "RemoveFacilitator" // co-host → host
 	CohostRemoval           = "Removal"           // a co-host's facilitator → the host's Group
+	CohostThread            = "Thread"            // a co-host's facilitator locks or pins a thread
 )
 
 const cohostColumns = `h.id, h.group_id, h.domain, h.actor_uri, h.inbox, h.invite_uri, h.state, h.norms, h.created_at, h.updated_at,
@@ -624,5 +626,65 @@ func (s *Store) removeAsCohost(ctx context.Context, m *Member, acct, statusID, r
 		}
 		return s.publish(ctx, tx, &Outgoing{Kind: OutCohost, Actor: actor, Inboxes: []string{group.Inbox},
 			Cohost: &CohostActivity{Type: CohostRemoval, GroupURI: group.URI, ObjectURI: *uri, Reason: reason}})
+	})
+}
+
+// actAsCohost asks the host of a consultation this instance co-hosts to
+// lock, unlock, pin or unpin one of its threads (statusID, as stored here),
+// on behalf of a facilitator this instance named.
+func (s *Store) actAsCohost(ctx context.Context, m *Member, acct, statusID string, a ThreadAction) (*Status, error) {
+	switch a {
+	case LockThread, UnlockThread, PinThread, UnpinThread:
+	default:
+		return nil, Invalid("action", "must be lock, unlock, pin or unpin")
+	}
+	h, group, err := s.cohostingFacilitator(ctx, m, acct)
+	if err != nil {
+		return nil, err
+	}
+	var uri *string
+	err = s.pool.QueryRow(ctx, `SELECT uri FROM statuses WHERE id = $1 AND group_id = $2
+		AND in_reply_to_id IS NULL AND in_reply_to_uri IS NULL`, statusID, h.GroupID).Scan(&uri)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && uri == nil) {
+		return nil, fmt.Errorf("thread %s in %s: %w", statusID, acct, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	actor, err := s.ActorByAccountID(ctx, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		return s.publish(ctx, tx, &Outgoing{Kind: OutCohost, Actor: actor, Inboxes: []string{group.Inbox},
+			Cohost: &CohostActivity{Type: CohostThread, GroupURI: group.URI, ObjectURI: *uri, Action: a}})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s a thread of %s: %w", a, acct, err)
+	}
+	return s.Status(ctx, statusID, m.ID)
+}
+
+// ReceiveCohostThreadAction applies a co-host facilitator's locking,
+// unlocking, pinning or unpinning of a thread (uri) of a consultation hosted
+// here, as a local facilitator's, and logs it under their name.
+func (s *Store) ReceiveCohostThreadAction(ctx context.Context, facilitator *Account, groupURI, uri string, a ThreadAction) error {
+	c, err := s.CohostModerator(ctx, facilitator, groupURI)
+	if err != nil {
+		return err
+	}
+	var id string
+	err = s.pool.QueryRow(ctx, `SELECT id FROM statuses WHERE uri = $1 AND group_id = $2`, uri, c.AccountID).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("thread %s in %s: %w", uri, c.Slug, ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.actOnThread(ctx, c, id, a); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		return s.logAction(ctx, tx, &facilitator.ID, "cohost_facilitator", string(a), &c.AccountID, uri, "")
 	})
 }

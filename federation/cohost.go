@@ -55,6 +55,20 @@ func (f *Federator) cohostActivity(o *roundtable.Outgoing) map[string]any {
 			doc["type"] = "Remove"
 		}
 		doc["id"], doc["object"], doc["target"], doc["to"] = id("facilitators"), h.Target, h.GroupURI+"/moderators", []any{h.GroupURI}
+	case roundtable.CohostThread:
+		doc["id"], doc["audience"], doc["to"] = id("threads"), h.GroupURI, []any{h.GroupURI}
+		switch h.Action {
+		case roundtable.LockThread:
+			doc["type"], doc["object"] = "Lock", h.ObjectURI
+		case roundtable.UnlockThread:
+			doc["type"] = "Undo"
+			doc["object"] = map[string]any{"type": "Lock", "actor": o.Actor.URI, "object": h.ObjectURI, "audience": h.GroupURI}
+		case roundtable.PinThread, roundtable.UnpinThread:
+			doc["type"], doc["object"], doc["target"] = "Add", h.ObjectURI, h.GroupURI+"/featured"
+			if h.Action == roundtable.UnpinThread {
+				doc["type"] = "Remove"
+			}
+		}
 	case roundtable.CohostRemoval:
 		doc["id"], doc["type"], doc["object"], doc["audience"] = id("removals"), "Delete", h.ObjectURI, h.GroupURI
 		doc["to"], doc["summary"] = []any{h.GroupURI}, h.Reason
@@ -126,6 +140,13 @@ func (f *Federator) cohostAddRemove(ctx context.Context, from *roundtable.Accoun
 	if typeOf(doc) == "Remove" && object == f.links.InstanceActor() {
 		return f.store.ReceiveCohostWithdrawal(ctx, from, target)
 	}
+	if group, ok := strings.CutSuffix(target, "/featured"); ok && str(doc["audience"]) == group {
+		a := roundtable.PinThread
+		if typeOf(doc) == "Remove" {
+			a = roundtable.UnpinThread
+		}
+		return f.store.ReceiveCohostThreadAction(ctx, from, group, object, a)
+	}
 	if !strings.HasSuffix(target, "/moderators") || !sameHost(object, from.URI) {
 		return nil
 	}
@@ -134,4 +155,16 @@ func (f *Federator) cohostAddRemove(ctx context.Context, from *roundtable.Accoun
 		return err
 	}
 	return f.store.ReceiveCohostFacilitator(ctx, from, target, facilitator, typeOf(doc) == "Add")
+}
+
+// cohostLock applies a co-host facilitator's Lock of a thread, or its Undo.
+func (f *Federator) cohostLock(ctx context.Context, from *roundtable.Account, lock map[string]any, undo bool) error {
+	a := roundtable.LockThread
+	if undo {
+		a = roundtable.UnlockThread
+	}
+	if str(lock["actor"]) != "" && str(lock["actor"]) != from.URI {
+		return permanent("a Lock undone by someone else")
+	}
+	return f.store.ReceiveCohostThreadAction(ctx, from, str(lock["audience"]), str(lock["object"]), a)
 }

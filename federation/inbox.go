@@ -31,7 +31,7 @@ const maxInboxBody = 1 << 20
 var handledTypes = map[string]bool{
 	"Follow": true, "Accept": true, "Reject": true, "Undo": true, "Create": true, "Update": true,
 	"Delete": true, "Announce": true, "Like": true, "Block": true, "Flag": true, "QuoteRequest": true,
-	"Invite": true, "Leave": true, "Add": true, "Remove": true,
+	"Invite": true, "Leave": true, "Add": true, "Remove": true, "Lock": true,
 }
 
 // inboxError answers an inbox request with a status and a plain message.
@@ -296,6 +296,8 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 			return f.store.ReceiveConsultationUnban(ctx, actor, str(inner["id"]))
 		case "Announce":
 			return f.store.ReceiveUndoReblog(ctx, actor, str(inner["id"]), str(inner["object"]))
+		case "Lock":
+			return f.cohostLock(ctx, actor, inner, true)
 		case "":
 			// Only the id of what is undone: it may be a follow or a like.
 			if err := f.store.ReceiveUndoFollow(ctx, actor, "", str(object)); err != nil {
@@ -390,6 +392,8 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 		return f.store.ReceiveCohostLeave(ctx, actor, str(object))
 	case "Add", "Remove":
 		return f.cohostAddRemove(ctx, actor, doc)
+	case "Lock":
+		return f.cohostLock(ctx, actor, doc, false)
 	case "QuoteRequest":
 		return f.store.ReceiveQuoteRequest(ctx, actor, str(doc["id"]), str(object), str(doc["instrument"]))
 	case "Flag":

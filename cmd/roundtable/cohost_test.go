@@ -138,6 +138,27 @@ func TestCohostAcrossInstances(t *testing.T) {
 	firstOnB := b.findOn(bea, "The road to the market")
 	secondOnB := b.findOn(bea, "The wells are guarded")
 
+	// Bea pins and locks the second thread from B: A applies both.
+	for _, action := range []string{"pin", "lock"} {
+		if code := b.api("POST", "/api/roundtable/v1/consultations/"+group+"/threads/"+secondOnB+"/"+action, bea, nil, nil); code != 200 {
+			t.Fatalf("bea's %s on B: %d", action, code)
+		}
+	}
+	eventually(t, 30*time.Second, "the pin on A", func() bool {
+		req, _ := http.NewRequest("GET", a.srv.base+"/users/security/featured", nil)
+		req.Header.Set("Accept", "application/activity+json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return strings.Contains(string(b), second["uri"].(string))
+	})
+	eventually(t, 30*time.Second, "the lock on A", func() bool {
+		return a.api("POST", "/api/v1/statuses", alice, map[string]any{"status": "A reply", "in_reply_to_id": secondOnA}, nil) == 422
+	})
+
 	// Bea removes the first, with a reason, from B.
 	reason := "Names a person who can be identified (norm 2)."
 	var out map[string]any
@@ -157,7 +178,11 @@ func TestCohostAcrossInstances(t *testing.T) {
 	var log []map[string]any
 	a.api("GET", "/api/roundtable/v1/moderation/log", admin, nil, &log)
 	found := false
+	byBea := map[any]bool{}
 	for _, e := range log {
+		if e["actor_username"] == "bea@"+b.domain {
+			byBea[e["action"]] = true
+		}
 		if e["action"] == "remove" && e["target"] == first["uri"] {
 			found = true
 			if e["actor_username"] != "bea@"+b.domain || e["role"] != "cohost_facilitator" || e["reason"] != reason {
@@ -167,6 +192,9 @@ func TestCohostAcrossInstances(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("A's log has no removal of %v: %v", first["uri"], log)
+	}
+	if !byBea["pin"] || !byBea["lock"] || !byBea["remove"] {
+		t.Errorf("A's log of bea's actions: %v", byBea)
 	}
 
 	// A withdraws B; B hears of it, and bea's next removal is refused.
@@ -178,6 +206,9 @@ func TestCohostAcrossInstances(t *testing.T) {
 	if code := b.api("POST", "/api/roundtable/v1/consultations/"+group+"/contributions/"+secondOnB+"/remove", bea,
 		map[string]any{"reason": reason}, nil); code != 403 {
 		t.Errorf("bea's removal after the withdrawal, on B: %d, want 403", code)
+	}
+	if code := b.api("POST", "/api/roundtable/v1/consultations/"+group+"/threads/"+secondOnB+"/unlock", bea, nil, nil); code != 403 {
+		t.Errorf("bea's unlock after the withdrawal, on B: %d, want 403", code)
 	}
 	// A refuses it too, however it comes: signed by bea, to the Group.
 	keyID, key := b.localKey("bea")
