@@ -688,3 +688,13 @@ func (s *Store) ReceiveCohostThreadAction(ctx context.Context, facilitator *Acco
 		return s.logAction(ctx, tx, &facilitator.ID, "cohost_facilitator", string(a), &c.AccountID, uri, "")
 	})
 }
+
+// CohostedFor returns the consultations hosted elsewhere that this
+// instance co-hosts and m facilitates for it.
+func (s *Store) CohostedFor(ctx context.Context, m *Member) ([]*Cohost, error) {
+	if m == nil {
+		return nil, nil
+	}
+	return s.cohostsWhere(ctx, s.pool, `g.domain IS NOT NULL AND h.state = 'accepted'
+		AND EXISTS (SELECT 1 FROM cohost_facilitators f WHERE f.cohost_id = h.id AND f.account_id = $1)`, m.ID)
+}

@@ -98,6 +98,7 @@ func (s *Server) routes() chi.Router {
 		s.settingsPages(r)
 		s.facilitatorPages(r)
 		s.participationPages(r)
+		s.cohostPages(r)
 	})
 	if s.cfg.Mount != nil {
 		s.cfg.Mount(r)
