@@ -269,8 +269,8 @@ func (s *Store) endCohost(ctx context.Context, tx pgx.Tx, h *Cohost, state Cohos
 	if _, err := tx.Exec(ctx, `DELETE FROM cohost_facilitators WHERE cohost_id = $1`, h.ID); err != nil {
 		return err
 	}
-	if h.Hosting && len(h.Facilitators) > 0 {
-		return s.publishGroupUpdate(ctx, tx, h.GroupID)
+	if h.Hosting && (h.State == CohostAccepted || len(h.Facilitators) > 0) {
+		return s.updateCohostedGroup(ctx, tx, h)
 	}
 	return nil
 }
@@ -460,8 +460,15 @@ func (s *Store) ReceiveCohostAnswer(ctx context.Context, from *Account, inviteUR
 			clean = append(clean, n)
 		}
 	}
-	_, err = s.pool.Exec(ctx, `UPDATE cohosts SET state = $2, norms = $3, updated_at = $4 WHERE id = $1`, h.ID, state, clean, s.Now())
-	return err
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE cohosts SET state = $2, norms = $3, updated_at = $4 WHERE id = $1`, h.ID, state, clean, s.Now()); err != nil {
+			return err
+		}
+		if !accepted {
+			return nil
+		}
+		return s.updateCohostedGroup(ctx, tx, h)
+	})
 }
 
 // ReceiveCohostLeave applies a co-host's leaving a consultation hosted here.
@@ -518,7 +525,7 @@ func (s *Store) ReceiveCohostFacilitator(ctx context.Context, from *Account, gro
 		if err != nil {
 			return err
 		}
-		return s.publishGroupUpdate(ctx, tx, h.GroupID)
+		return s.updateCohostedGroup(ctx, tx, h)
 	})
 }
 
@@ -697,4 +704,73 @@ func (s *Store) CohostedFor(ctx context.Context, m *Member) ([]*Cohost, error) {
 	}
 	return s.cohostsWhere(ctx, s.pool, `g.domain IS NOT NULL AND h.state = 'accepted'
 		AND EXISTS (SELECT 1 FROM cohost_facilitators f WHERE f.cohost_id = h.id AND f.account_id = $1)`, m.ID)
+}
+
+// cohostDomains returns the domains of the instances co-hosting a
+// consultation hosted here.
+func cohostDomains(ctx context.Context, q querier, groupID string) ([]string, error) {
+	rows, _ := q.Query(ctx, `SELECT domain FROM cohosts WHERE group_id = $1 AND state = 'accepted' ORDER BY created_at LIMIT 50`, groupID)
+	domains, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("co-hosts of %s: %w", groupID, err)
+	}
+	return domains, nil
+}
+
+// SetRemoteCohosts records the co-hosts that a consultation hosted
+// elsewhere (a remote Group) names; what is not a domain is left out.
+func (s *Store) SetRemoteCohosts(ctx context.Context, groupID string, domains []string) error {
+	clean := []string{}
+	for _, d := range domains {
+		if d, err := normaliseDomain(d); err == nil && len(clean) < 50 {
+			clean = append(clean, d)
+		}
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE accounts SET cohost_domains = $2 WHERE id = $1 AND domain IS NOT NULL AND actor_type = 'Group'`,
+		groupID, clean)
+	return err
+}
+
+// GroupCohosts returns the domains of the instances co-hosting a
+// consultation: from the co-hostings when it is hosted here, else as its
+// Group names them.
+func (s *Store) GroupCohosts(ctx context.Context, a *Account) ([]string, error) {
+	if a.Local() {
+		return cohostDomains(ctx, s.pool, a.ID)
+	}
+	var domains []string
+	if err := s.pool.QueryRow(ctx, `SELECT cohost_domains FROM accounts WHERE id = $1`, a.ID).Scan(&domains); err != nil {
+		return nil, fmt.Errorf("co-hosts of %s: %w", a.ID, err)
+	}
+	return domains, nil
+}
+
+// updateCohostedGroup tells the followers of a consultation hosted here,
+// and every instance co-hosting it or just leaving, that its Group changed
+// (its moderators, its co-hosts).
+func (s *Store) updateCohostedGroup(ctx context.Context, tx pgx.Tx, h *Cohost) error {
+	if _, err := tx.Exec(ctx, `UPDATE accounts SET updated_at = $2 WHERE id = $1`, h.GroupID, s.Now()); err != nil {
+		return err
+	}
+	if err := s.publishGroupUpdate(ctx, tx, h.GroupID); err != nil {
+		return err
+	}
+	rows, _ := tx.Query(ctx, `SELECT inbox FROM cohosts WHERE group_id = $1 AND (state = 'accepted' OR id = $2)`, h.GroupID, h.ID)
+	inboxes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	group, err := s.actorWhere(ctx, tx, "a.id = $1", h.GroupID)
+	if err != nil {
+		return err
+	}
+	acc, err := s.accountByIDTx(ctx, tx, h.GroupID)
+	if err != nil {
+		return err
+	}
+	c, err := s.consultationWhere(ctx, tx, "c.account_id = $1", h.GroupID)
+	if err != nil {
+		return err
+	}
+	return s.publish(ctx, tx, &Outgoing{Kind: OutUpdateActor, Actor: group, Account: acc, Consultation: c, Inboxes: inboxes})
 }

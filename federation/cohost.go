@@ -168,3 +168,27 @@ func (f *Federator) cohostLock(ctx context.Context, from *roundtable.Account, lo
 	}
 	return f.store.ReceiveCohostThreadAction(ctx, from, str(lock["audience"]), str(lock["object"]), a)
 }
+
+// cohostFieldName names the co-hosts of a consultation among its Group's
+// profile fields (PropertyValue attachments, which Mastodon shows).
+const cohostFieldName = "Co-host"
+
+// cohostFields are the profile fields naming a consultation's co-hosts.
+func cohostFields(domains []string) []any {
+	out := []any{}
+	for _, d := range domains {
+		out = append(out, map[string]any{"type": "PropertyValue", "name": cohostFieldName, "value": d})
+	}
+	return out
+}
+
+// cohostsOf reads the co-hosts a Group's document names.
+func cohostsOf(doc map[string]any) []string {
+	var out []string
+	for _, a := range objects(doc["attachment"]) {
+		if typeOf(a) == "PropertyValue" && str(a["name"]) == cohostFieldName {
+			out = append(out, str(a["value"]))
+		}
+	}
+	return out
+}

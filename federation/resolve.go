@@ -160,7 +160,11 @@ func (f *Federator) saveActorDoc(ctx context.Context, doc map[string]any) (*roun
 			return nil, fmt.Errorf("%s names endpoints on another server (%s)", id, u)
 		}
 	}
-	return f.store.SaveRemoteActor(ctx, ra)
+	acc, err := f.store.SaveRemoteActor(ctx, ra)
+	if err == nil && acc.Group() {
+		err = f.store.SetRemoteCohosts(ctx, acc.ID, cohostsOf(doc))
+	}
+	return acc, err
 }
 
 // accountByURI returns the account of an actor id, fetching it when it is

@@ -27,6 +27,10 @@ CREATE TABLE cohost_facilitators (
 );
 CREATE INDEX cohost_facilitators_account_idx ON cohost_facilitators (account_id);
 
+-- The co-hosts a consultation hosted elsewhere names in its Group actor.
+ALTER TABLE accounts ADD COLUMN cohost_domains text[] NOT NULL DEFAULT '{}';
+
 -- +goose Down
+ALTER TABLE accounts DROP COLUMN cohost_domains;
 DROP TABLE cohost_facilitators;
 DROP TABLE cohosts;

@@ -233,6 +233,9 @@ func (s *Server) cohostFacilitatorAction(r *http.Request, m *roundtable.Member) 
 type cohostSection struct {
 	Host    string
 	Cohosts []*roundtable.Cohost
+	// Remote is set for a consultation hosted elsewhere: its co-hosts are
+	// known by name only.
+	Remote bool
 }
 
 // consultationCohostSection returns the co-hosting part of the page of a
@@ -243,4 +246,22 @@ func (s *Server) consultationCohostSection(ctx context.Context, groupID string) 
 		return nil, err
 	}
 	return &cohostSection{Host: s.links.Domain(), Cohosts: list}, nil
+}
+
+// remoteCohostSection returns the co-hosting part of the page of a
+// consultation hosted elsewhere, as its Group names its co-hosts (nil for
+// other accounts, and when nobody co-hosts it).
+func (s *Server) remoteCohostSection(ctx context.Context, a *roundtable.Account) (*cohostSection, error) {
+	if !a.Group() || a.Local() {
+		return nil, nil
+	}
+	domains, err := s.store.GroupCohosts(ctx, a)
+	if err != nil || len(domains) == 0 {
+		return nil, err
+	}
+	sec := &cohostSection{Host: *a.Domain, Remote: true}
+	for _, d := range domains {
+		sec.Cohosts = append(sec.Cohosts, &roundtable.Cohost{Domain: d})
+	}
+	return sec, nil
 }

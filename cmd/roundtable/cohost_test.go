@@ -131,6 +131,12 @@ func TestCohostAcrossInstances(t *testing.T) {
 	// C's member contributes twice; B's facilitator sees both on B.
 	b.join(bea, handle)
 	c.join(carol, handle)
+	// B's and C's pages of the consultation name its co-host.
+	for _, p := range []*peer{b, c} {
+		eventually(t, 30*time.Second, "the co-host on "+p.domain+"'s page of the consultation", func() bool {
+			return strings.Contains(p.page("/@"+group), "Co-hosted by "+b.domain)
+		})
+	}
 	first := c.post(carol, map[string]any{"status": handle + " Roads\nThe road to the market is not safe after dark."})
 	second := c.post(carol, map[string]any{"status": handle + " Wells\nThe wells are guarded by the people who use them."})
 	firstOnA := a.findOnGroup(alice, "security", "The road to the market")
