@@ -255,7 +255,8 @@ func (s *Store) WithdrawCohost(ctx context.Context, m *Member, slug, domain stri
 			return err
 		}
 		return s.publish(ctx, tx, &Outgoing{Kind: OutCohost, Actor: inst, Inboxes: []string{h.Inbox},
-			Cohost: &CohostActivity{Type: CohostWithdraw, InviteURI: h.InviteURI, GroupURI: h.GroupURI, Target: h.ActorURI}})
+			ActivityID: inst.URI + "#cohost-withdrawals/" + NewID(s.Now()),
+			Cohost:     &CohostActivity{Type: CohostWithdraw, InviteURI: h.InviteURI, GroupURI: h.GroupURI, Target: h.ActorURI}})
 	})
 }
 
@@ -379,7 +380,8 @@ func (s *Store) LeaveCohost(ctx context.Context, m *Member, id string) error {
 			return err
 		}
 		return s.publish(ctx, tx, &Outgoing{Kind: OutCohost, Actor: inst, Inboxes: []string{h.Inbox},
-			Cohost: &CohostActivity{Type: CohostLeave, InviteURI: h.InviteURI, GroupURI: h.GroupURI, Target: h.ActorURI}})
+			ActivityID: inst.URI + "#cohost-leaves/" + NewID(s.Now()),
+			Cohost:     &CohostActivity{Type: CohostLeave, InviteURI: h.InviteURI, GroupURI: h.GroupURI, Target: h.ActorURI}})
 	})
 }
 
@@ -421,7 +423,8 @@ func (s *Store) NameCohostFacilitator(ctx context.Context, m *Member, id, userna
 			return err
 		}
 		return s.publish(ctx, tx, &Outgoing{Kind: OutCohost, Actor: inst, Inboxes: []string{h.Inbox},
-			Cohost: &CohostActivity{Type: kind, InviteURI: h.InviteURI, GroupURI: h.GroupURI, Target: s.links.Actor(f.Username)}})
+			ActivityID: inst.URI + "#cohost-facilitators/" + NewID(s.Now()),
+			Cohost:     &CohostActivity{Type: kind, InviteURI: h.InviteURI, GroupURI: h.GroupURI, Target: s.links.Actor(f.Username)}})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("name a facilitator of %s: %w", h.GroupName, err)
@@ -632,7 +635,8 @@ func (s *Store) removeAsCohost(ctx context.Context, m *Member, acct, statusID, r
 			return err
 		}
 		return s.publish(ctx, tx, &Outgoing{Kind: OutCohost, Actor: actor, Inboxes: []string{group.Inbox},
-			Cohost: &CohostActivity{Type: CohostRemoval, GroupURI: group.URI, ObjectURI: *uri, Reason: reason}})
+			ActivityID: actor.URI + "#cohost-removals/" + NewID(s.Now()),
+			Cohost:     &CohostActivity{Type: CohostRemoval, GroupURI: group.URI, ObjectURI: *uri, Reason: reason}})
 	})
 }
 
@@ -664,7 +668,8 @@ func (s *Store) actAsCohost(ctx context.Context, m *Member, acct, statusID strin
 	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		return s.publish(ctx, tx, &Outgoing{Kind: OutCohost, Actor: actor, Inboxes: []string{group.Inbox},
-			Cohost: &CohostActivity{Type: CohostThread, GroupURI: group.URI, ObjectURI: *uri, Action: a}})
+			ActivityID: actor.URI + "#cohost-threads/" + NewID(s.Now()),
+			Cohost:     &CohostActivity{Type: CohostThread, GroupURI: group.URI, ObjectURI: *uri, Action: a}})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s a thread of %s: %w", a, acct, err)

@@ -28,7 +28,8 @@ import (
 // cohostActivity builds the activity of one co-hosting step.
 func (f *Federator) cohostActivity(o *roundtable.Outgoing) map[string]any {
 	h := o.Cohost
-	id := func(kind string) string { return o.Actor.URI + "#cohost-" + kind + "/" + roundtable.NewID(f.now()) }
+	// Each step has the id the store gave it (ActivityID); an answer's is
+	// derived from the invitation, so answering twice gives one activity.
 	doc := map[string]any{"@context": contextValue, "actor": o.Actor.URI}
 	switch h.Type {
 	case roundtable.CohostInvite:
@@ -46,17 +47,17 @@ func (f *Federator) cohostActivity(o *roundtable.Outgoing) map[string]any {
 			doc["result"] = map[string]any{"type": "Collection", "name": "norms", "totalItems": len(items), "items": items}
 		}
 	case roundtable.CohostLeave:
-		doc["id"], doc["type"], doc["object"], doc["to"] = id("leaves"), "Leave", h.GroupURI, []any{h.Target}
+		doc["id"], doc["type"], doc["object"], doc["to"] = o.ActivityID, "Leave", h.GroupURI, []any{h.Target}
 	case roundtable.CohostWithdraw:
-		doc["id"], doc["type"], doc["object"], doc["target"], doc["to"] = id("withdrawals"), "Remove", h.Target, h.GroupURI, []any{h.Target}
+		doc["id"], doc["type"], doc["object"], doc["target"], doc["to"] = o.ActivityID, "Remove", h.Target, h.GroupURI, []any{h.Target}
 	case roundtable.CohostAddFacilitator, roundtable.CohostRemoveFacilitator:
 		doc["type"] = "Add"
 		if h.Type == roundtable.CohostRemoveFacilitator {
 			doc["type"] = "Remove"
 		}
-		doc["id"], doc["object"], doc["target"], doc["to"] = id("facilitators"), h.Target, h.GroupURI+"/moderators", []any{h.GroupURI}
+		doc["id"], doc["object"], doc["target"], doc["to"] = o.ActivityID, h.Target, h.GroupURI+"/moderators", []any{h.GroupURI}
 	case roundtable.CohostThread:
-		doc["id"], doc["audience"], doc["to"] = id("threads"), h.GroupURI, []any{h.GroupURI}
+		doc["id"], doc["audience"], doc["to"] = o.ActivityID, h.GroupURI, []any{h.GroupURI}
 		switch h.Action {
 		case roundtable.LockThread:
 			doc["type"], doc["object"] = "Lock", h.ObjectURI
@@ -70,7 +71,7 @@ func (f *Federator) cohostActivity(o *roundtable.Outgoing) map[string]any {
 			}
 		}
 	case roundtable.CohostRemoval:
-		doc["id"], doc["type"], doc["object"], doc["audience"] = id("removals"), "Delete", h.ObjectURI, h.GroupURI
+		doc["id"], doc["type"], doc["object"], doc["audience"] = o.ActivityID, "Delete", h.ObjectURI, h.GroupURI
 		doc["to"], doc["summary"] = []any{h.GroupURI}, h.Reason
 	}
 	return doc
@@ -147,7 +148,7 @@ func (f *Federator) cohostAddRemove(ctx context.Context, from *roundtable.Accoun
 		}
 		return f.store.ReceiveCohostThreadAction(ctx, from, group, object, a)
 	}
-	if !strings.HasSuffix(target, "/moderators") || !sameHost(object, from.URI) {
+	if !strings.HasSuffix(target, "/moderators") || !strings.HasPrefix(target, f.links.Base+"/") || !sameHost(object, from.URI) {
 		return nil
 	}
 	facilitator, err := f.accountByURI(ctx, object)
