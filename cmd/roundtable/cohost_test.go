@@ -122,6 +122,27 @@ func TestCohostAcrossInstances(t *testing.T) {
 		return strings.Contains(strings.Join(col.OrderedItems, " "), beaURI)
 	})
 
+	// Nobody else may name moderators: not C's member, and not B's
+	// instance actor for an account on another instance.
+	carolURI := "http://" + c.domain + "/users/carol"
+	moderators := "http://" + a.domain + "/users/security/moderators"
+	for _, forger := range []struct {
+		peer  *peer
+		actor string
+		user  string
+	}{{c, carolURI, "carol"}, {b, "http://" + b.domain + "/actor", "instance.actor"}} {
+		keyID, key := forger.peer.localKey(forger.user)
+		add, _ := json.Marshal(map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+			"id": forger.actor + "#forged-add", "type": "Add", "actor": forger.actor, "object": carolURI, "target": moderators})
+		if res := signedPost(t, a.srv.base+"/actor/inbox", keyID, key, add, add, time.Now()); res.StatusCode != http.StatusAccepted {
+			t.Fatalf("the signed Add from %s: %d", forger.actor, res.StatusCode)
+		}
+	}
+	a.settled()
+	if a.count(`SELECT count(*) FROM cohost_facilitators f JOIN accounts a ON a.id = f.account_id WHERE a.uri = $1`, carolURI) != 0 {
+		t.Error("A took a forged naming of carol as a facilitator")
+	}
+
 	// The consultation page on A names its co-host and its norms.
 	page := a.page("/@security")
 	if !strings.Contains(page, b.domain) || !strings.Contains(page, "Speak from your own experience.") {
