@@ -63,6 +63,9 @@ type CohostActivity struct {
 	ObjectURI string   // the contribution a facilitator acts on
 	Reason    string
 	Action    ThreadAction // what a facilitator does to a thread (CohostThread)
+	// Synthesis is the synthesis a co-host's facilitator writes, its
+	// sources given by their ActivityPub ids (CohostSynthesis).
+	Synthesis *NewSynthesis
 }
 
 // Co-hosting activity kinds.
@@ -76,6 +79,7 @@ const (
 	CohostRemoveFacilitator = "RemoveFacilitator" // co-host → host
 	CohostRemoval           = "Removal"           // a co-host's facilitator → the host's Group
 	CohostThread            = "Thread"            // a co-host's facilitator locks or pins a thread
+	CohostSynthesis         = "Synthesis"         // a co-host's facilitator writes the synthesis
 )
 
 const cohostColumns = `h.id, h.group_id, h.domain, h.actor_uri, h.inbox, h.invite_uri, h.state, h.norms, h.created_at, h.updated_at,
@@ -778,4 +782,77 @@ func (s *Store) updateCohostedGroup(ctx context.Context, tx pgx.Tx, h *Cohost) e
 		return err
 	}
 	return s.publish(ctx, tx, &Outgoing{Kind: OutUpdateActor, Actor: group, Account: acc, Consultation: c, Inboxes: inboxes})
+}
+
+// synthesisAsCohost sends the synthesis of a consultation this instance
+// co-hosts, written by a facilitator it named, to the consultation's host,
+// which publishes it as the consultation's. Its sources are contributions
+// as stored here (ids), sent by their ActivityPub ids.
+func (s *Store) synthesisAsCohost(ctx context.Context, m *Member, acct string, ns NewSynthesis) error {
+	h, group, err := s.cohostingFacilitator(ctx, m, acct)
+	if err != nil {
+		return err
+	}
+	ns.Title, ns.Text = strings.TrimSpace(ns.Title), strings.TrimSpace(ns.Text)
+	if ns.Title == "" || len([]rune(ns.Title)) > 200 {
+		return Invalid("title", "must be 1 to 200 characters")
+	}
+	if ns.Text == "" || len([]rune(ns.Text)) > maxSynthesisText {
+		return Invalid("text", "must be 1 to %d characters", maxSynthesisText)
+	}
+	if len(ns.Sources) > maxSynthesisSources {
+		return Invalid("sources", "at most %d", maxSynthesisSources)
+	}
+	uris := make([]string, 0, len(ns.Sources))
+	for _, id := range ns.Sources {
+		var uri *string
+		err := s.pool.QueryRow(ctx, `SELECT uri FROM statuses WHERE id = $1 AND group_id = $2`, id, h.GroupID).Scan(&uri)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && uri == nil) {
+			return Invalid("sources", "%q is not a contribution to this consultation", id)
+		}
+		if err != nil {
+			return err
+		}
+		uris = append(uris, *uri)
+	}
+	actor, err := s.ActorByAccountID(ctx, m.ID)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		return s.publish(ctx, tx, &Outgoing{Kind: OutCohost, Actor: actor, Inboxes: []string{group.Inbox},
+			ActivityID: actor.URI + "#cohost-syntheses/" + NewID(s.Now()),
+			Cohost: &CohostActivity{Type: CohostSynthesis, GroupURI: group.URI,
+				Synthesis: &NewSynthesis{Title: ns.Title, Text: ns.Text, Sources: uris}}})
+	})
+}
+
+// ReceiveCohostSynthesis publishes the synthesis a co-host's facilitator
+// wrote (sources by their ActivityPub ids) as the synthesis of the
+// consultation hosted here, as a local facilitator's, and logs who wrote it.
+func (s *Store) ReceiveCohostSynthesis(ctx context.Context, facilitator *Account, groupURI string, ns NewSynthesis) error {
+	c, err := s.CohostModerator(ctx, facilitator, groupURI)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(ns.Sources))
+	for _, uri := range ns.Sources {
+		var id string
+		err := s.pool.QueryRow(ctx, `SELECT id FROM statuses WHERE uri = $1 AND group_id = $2`, uri, c.AccountID).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // removed since, or never here
+		}
+		if err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
+	ns.Sources = ids
+	id, err := s.publishSynthesis(ctx, c, ns)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		return s.logAction(ctx, tx, &facilitator.ID, "cohost_facilitator", "synthesis", &c.AccountID, s.links.StatusURI(c.Slug, id), "")
+	})
 }

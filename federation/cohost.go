@@ -70,6 +70,15 @@ func (f *Federator) cohostActivity(o *roundtable.Outgoing) map[string]any {
 				doc["type"] = "Remove"
 			}
 		}
+	case roundtable.CohostSynthesis:
+		sources := make([]any, 0, len(h.Synthesis.Sources))
+		for _, uri := range h.Synthesis.Sources {
+			sources = append(sources, map[string]any{"type": "Link", "href": uri})
+		}
+		doc["id"], doc["type"], doc["audience"], doc["to"] = o.ActivityID, "Create", h.GroupURI, []any{h.GroupURI}
+		doc["object"] = map[string]any{"id": o.ActivityID + "/draft", "type": "Article", "attributedTo": o.Actor.URI,
+			"audience": h.GroupURI, "to": []any{h.GroupURI}, "name": h.Synthesis.Title, "content": escapeHTML(h.Synthesis.Text),
+			"source": map[string]any{"content": h.Synthesis.Text, "mediaType": "text/markdown"}, "tag": sources}
 	case roundtable.CohostRemoval:
 		doc["id"], doc["type"], doc["object"], doc["audience"] = o.ActivityID, "Delete", h.ObjectURI, h.GroupURI
 		doc["to"], doc["summary"] = []any{h.GroupURI}, h.Reason
@@ -192,4 +201,19 @@ func cohostsOf(doc map[string]any) []string {
 		}
 	}
 	return out
+}
+
+// cohostSynthesis takes the synthesis a co-host's facilitator wrote for a
+// consultation hosted here; it reports whether note was one.
+func (f *Federator) cohostSynthesis(ctx context.Context, actor *roundtable.Account, note map[string]any) (bool, error) {
+	if typeOf(note) != "Article" || !strings.Contains(str(note["id"]), "#cohost-syntheses/") {
+		return false, nil
+	}
+	ns := roundtable.NewSynthesis{Title: text(note, "name"), Text: str(obj(note["source"])["content"])}
+	for _, t := range objects(note["tag"]) {
+		if typeOf(t) == "Link" {
+			ns.Sources = append(ns.Sources, str(t["href"]))
+		}
+	}
+	return true, f.store.ReceiveCohostSynthesis(ctx, actor, str(note["audience"]), ns)
 }

@@ -330,6 +330,9 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 		if str(note["attributedTo"]) != actorURI {
 			return permanent("object %s is not the actor's", str(note["id"]))
 		}
+		if done, err := f.cohostSynthesis(ctx, actor, note); done {
+			return err
+		}
 		if typeOf(doc) == "Create" && f.isVote(note) {
 			return f.receiveVote(ctx, actor, note)
 		}

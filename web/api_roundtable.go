@@ -483,6 +483,11 @@ func (s *Server) publishSynthesis(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if st == nil {
+		// Sent to the consultation's host, which publishes it.
+		writeJSON(w, http.StatusAccepted, map[string]any{})
+		return
+	}
 	writeJSON(w, http.StatusOK, s.status(st, false))
 }
 

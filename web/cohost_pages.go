@@ -11,7 +11,7 @@ import (
 
 // The page of a co-host's facilitators: the consultations hosted elsewhere
 // that they facilitate for this instance, with their threads, and forms to
-// pin, lock or remove with a reason. Each form calls the same store
+// pin, lock, remove with a reason and write the synthesis. Each form calls the same store
 // functions as a local facilitator's, which send the action to the host.
 
 // cohostPages registers the page and its forms.
@@ -20,6 +20,12 @@ func (s *Server) cohostPages(r chi.Router) {
 	r.Post("/cohosting/{group}/threads/{id}/{action}", s.cohostingAction(func(s *Server, r *http.Request, m *roundtable.Member, group string) (string, error) {
 		a := roundtable.ThreadAction(chi.URLParam(r, "action"))
 		_, err := s.store.ActOnThread(r.Context(), m, group, chi.URLParam(r, "id"), a)
+		return "cohosting.sent", err
+	}))
+	r.Post("/cohosting/{group}/synthesis", s.cohostingAction(func(s *Server, r *http.Request, m *roundtable.Member, group string) (string, error) {
+		f := r.PostForm
+		_, err := s.store.PublishSynthesis(r.Context(), m, group, roundtable.NewSynthesis{Title: f.Get("synthesis_title"),
+			Text: f.Get("synthesis_text"), Sources: f["source"]})
 		return "cohosting.sent", err
 	}))
 	r.Post("/cohosting/{group}/contributions/{id}/remove", s.cohostingAction(func(s *Server, r *http.Request, m *roundtable.Member, group string) (string, error) {

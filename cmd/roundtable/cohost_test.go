@@ -67,7 +67,8 @@ func (p *peer) page(path string) string {
 // TestCohostAcrossInstances is issue 10's acceptance for co-hosting: A
 // invites B to co-host a consultation; B's facilitator (an account on B)
 // removes a contribution from C with a reason: it disappears on A, B and C,
-// and A's moderation log names B's facilitator and instance. A withdraws
+// and A's moderation log names B's facilitator and instance (so do their
+// pin, lock and synthesis, which A applies too). A withdraws
 // B: B's facilitator's next removal is refused, by B and by A, and the
 // contribution stays on A and C.
 func TestCohostAcrossInstances(t *testing.T) {
@@ -202,6 +203,20 @@ func TestCohostAcrossInstances(t *testing.T) {
 			return p.peer.api("GET", "/api/v1/statuses/"+p.id, p.token, nil, nil) == 404
 		})
 	}
+	// In the synthesis phase, bea writes the synthesis from B; A publishes
+	// it as the consultation's, and C receives it.
+	mustRun(t, a.env, "", "admin", "consultation", "set", "security", "--phase", "synthesis")
+	if code := b.api("POST", "/api/roundtable/v1/consultations/"+group+"/synthesis", bea, map[string]any{
+		"title": "What we heard", "text": "Safety starts with the wells held in common.", "sources": []string{secondOnB}}, &out); code != 202 {
+		t.Fatalf("bea's synthesis on B: %d %v", code, out)
+	}
+	eventually(t, 30*time.Second, "the synthesis on A", func() bool {
+		var cons map[string]any
+		a.api("GET", "/api/roundtable/v1/consultations/security", "", nil, &cons)
+		return cons["synthesis_id"] != nil
+	})
+	c.findOn(carol, "Safety starts with the wells held in common.")
+
 	var log []map[string]any
 	a.api("GET", "/api/roundtable/v1/moderation/log", admin, nil, &log)
 	found := false
@@ -220,7 +235,7 @@ func TestCohostAcrossInstances(t *testing.T) {
 	if !found {
 		t.Errorf("A's log has no removal of %v: %v", first["uri"], log)
 	}
-	if !byBea["pin"] || !byBea["lock"] || !byBea["remove"] {
+	if !byBea["pin"] || !byBea["lock"] || !byBea["remove"] || !byBea["synthesis"] {
 		t.Errorf("A's log of bea's actions: %v", byBea)
 	}
 
