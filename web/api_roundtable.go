@@ -29,6 +29,12 @@ import (
 //     CSV cells a spreadsheet would read as a formula get a leading
 //     apostrophe.
 //
+//   - A consultation hosted elsewhere that this instance co-hosts is named
+//     SLUG@HOST: the facilitators this instance named for it lock, pin,
+//     remove and publish the synthesis with the same calls; each is sent to
+//     the host, which applies it (the synthesis answers 202). Anyone else,
+//     or anyone once the host withdrew this instance, gets 403.
+//
 // Errors are {"error": "…"}; invalid input is a 422 naming the field, and
 // stores nothing.
 func (s *Server) roundtableRoutes(r chi.Router) {
