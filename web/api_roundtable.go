@@ -16,27 +16,22 @@ import (
 //
 //   - Reading (list, get) is open to anyone; a token, if given, needs
 //     "read". Drafts are seen only by their facilitators and admins.
-//
 //   - Opening a consultation needs a member's token with "write" or
 //     "admin:write", and the member must be an admin; app tokens without a
 //     member are refused (422). Without facilitators named, the admin
 //     facilitates it.
-//
 //   - Changing one, answering its join requests, exporting it, locking
 //     or pinning its threads (POST …/threads/{id}/lock|unlock|pin|unpin) and
 //     publishing its synthesis need its facilitator's (or an admin's) token,
 //     with "write" ("read" for join requests and export).
-//
+//   - A consultation hosted elsewhere that this instance co-hosts is named
+//     SLUG@HOST: the facilitators this instance named for it lock, pin,
+//     remove and publish the synthesis with the same calls, which go to the
+//     host (the synthesis answers 202); others get 403 (see cohost.go).
 //   - Export names authors as the attribution allows: under the Chatham
 //     House rule, not at all unless a facilitator adds include_authors=true.
 //     CSV cells a spreadsheet would read as a formula get a leading
 //     apostrophe.
-//
-//   - A consultation hosted elsewhere that this instance co-hosts is named
-//     SLUG@HOST: the facilitators this instance named for it lock, pin,
-//     remove and publish the synthesis with the same calls; each is sent to
-//     the host, which applies it (the synthesis answers 202). Anyone else,
-//     or anyone once the host withdrew this instance, gets 403.
 //
 // Errors are {"error": "…"}; invalid input is a 422 naming the field, and
 // stores nothing.
