@@ -90,6 +90,7 @@ type Consultation struct {
 	UpdatedAt     time.Time     `db:"updated_at"`
 
 	Facilitators []Account `db:"-"`
+	Cohosts      []string  `db:"-"` // the domains of the instances co-hosting it
 	Followers    int       `db:"-"`
 	Threads      int       `db:"-"`
 }
@@ -266,6 +267,9 @@ func (s *Store) consultationWhere(ctx context.Context, q querier, where string, 
 		WHERE f.consultation_id = $1 ORDER BY a.username`, c.AccountID)
 	if c.Facilitators, err = pgx.CollectRows(rows, pgx.RowToStructByName[Account]); err != nil {
 		return nil, fmt.Errorf("facilitators: %w", err)
+	}
+	if c.Cohosts, err = cohostDomains(ctx, q, c.AccountID); err != nil {
+		return nil, err
 	}
 	if err := q.QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM follows WHERE target_account_id = $1 AND accepted),

@@ -177,6 +177,10 @@ const (
 // ActOnThread locks, unlocks, pins or unpins a thread of a consultation
 // hosted here. Only its facilitators (and admins) may.
 func (s *Store) ActOnThread(ctx context.Context, m *Member, slug, statusID string, a ThreadAction) (*Status, error) {
+	if strings.Contains(slug, "@") {
+		// A consultation hosted elsewhere that this instance co-hosts.
+		return s.actAsCohost(ctx, m, slug, statusID, a)
+	}
 	c, err := s.Consultation(ctx, slug)
 	if err != nil {
 		return nil, err
@@ -187,6 +191,15 @@ func (s *Store) ActOnThread(ctx context.Context, m *Member, slug, statusID strin
 	if !ValidID(statusID) {
 		return nil, fmt.Errorf("thread %q: %w", statusID, ErrNotFound)
 	}
+	if err := s.actOnThread(ctx, c, statusID, a); err != nil {
+		return nil, err
+	}
+	return s.Status(ctx, statusID, m.ID)
+}
+
+// actOnThread locks, unlocks, pins or unpins a thread of a consultation
+// hosted here, for whoever may.
+func (s *Store) actOnThread(ctx context.Context, c *Consultation, statusID string, a ThreadAction) error {
 	var set string
 	switch a {
 	case LockThread:
@@ -198,15 +211,15 @@ func (s *Store) ActOnThread(ctx context.Context, m *Member, slug, statusID strin
 	case UnpinThread:
 		set = "pinned_at = NULL"
 	default:
-		return nil, Invalid("action", "must be lock, unlock, pin or unpin")
+		return Invalid("action", "must be lock, unlock, pin or unpin")
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE statuses SET `+set+` WHERE id = $1 AND group_id = $2
 		AND in_reply_to_id IS NULL AND in_reply_to_uri IS NULL`, statusID, c.AccountID)
 	if err != nil {
-		return nil, fmt.Errorf("%s thread %s: %w", a, statusID, err)
+		return fmt.Errorf("%s thread %s: %w", a, statusID, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return nil, fmt.Errorf("thread %s in %s: %w", statusID, slug, ErrNotFound)
+		return fmt.Errorf("thread %s in %s: %w", statusID, c.Slug, ErrNotFound)
 	}
-	return s.Status(ctx, statusID, m.ID)
+	return nil
 }

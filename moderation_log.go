@@ -60,6 +60,10 @@ func (s *Store) RemoveContribution(ctx context.Context, m *Member, slug, statusI
 	if reason == "" || len([]rune(reason)) > 1000 {
 		return Invalid("reason", "a removal needs a reason of at most 1000 characters")
 	}
+	if strings.Contains(slug, "@") {
+		// A consultation hosted elsewhere that this instance co-hosts.
+		return s.removeAsCohost(ctx, m, slug, statusID, reason)
+	}
 	c, err := s.Consultation(ctx, slug)
 	if err != nil {
 		return err
@@ -76,6 +80,13 @@ func (s *Store) RemoveContribution(ctx context.Context, m *Member, slug, statusI
 	if isModerator(m) && !c.IsFacilitator(m) {
 		role = "moderator"
 	}
+	return s.removeFromConsultation(ctx, c, st, m.ID, role, reason)
+}
+
+// removeFromConsultation deletes a contribution of a consultation hosted
+// here, logs who removed it (actorID, in role) and why, and has the
+// consultation tell its followers and the author's server.
+func (s *Store) removeFromConsultation(ctx context.Context, c *Consultation, st *Status, actorID, role, reason string) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		inboxes, err := s.groupInboxes(ctx, tx, c.AccountID)
 		if err != nil {
@@ -93,10 +104,10 @@ func (s *Store) RemoveContribution(ctx context.Context, m *Member, slug, statusI
 			return err
 		}
 		uri := deref(st.URI)
-		if err := s.logAction(ctx, tx, &m.ID, role, "remove", &c.AccountID, uri, reason); err != nil {
+		if err := s.logAction(ctx, tx, &actorID, role, "remove", &c.AccountID, uri, reason); err != nil {
 			return err
 		}
-		if err := resolveReportsOn(ctx, tx, st.ID, m.ID, "remove", reason, s.Now()); err != nil {
+		if err := resolveReportsOn(ctx, tx, st.ID, actorID, "remove", reason, s.Now()); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM statuses WHERE id = $1`, st.ID); err != nil {

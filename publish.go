@@ -92,6 +92,9 @@ const (
 	// it back.
 	OutReblog     = "Reblog"
 	OutUndoReblog = "UndoReblog"
+	// OutCohost is one step of co-hosting a consultation between two
+	// instances, or a co-host's facilitator acting on it (Cohost).
+	OutCohost = "Cohost"
 )
 
 // Outgoing is a change of a local actor to tell other servers about.
@@ -133,6 +136,8 @@ type Outgoing struct {
 	Advisory *Advisory
 	// Domain is the peer an advisory subscription is about.
 	Domain string
+	// Cohost is what an OutCohost carries.
+	Cohost *CohostActivity
 	// Inboxes are where to deliver, one per server where possible.
 	Inboxes []string
 }

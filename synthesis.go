@@ -44,39 +44,54 @@ func (c *Consultation) AllowsSynthesis() error {
 // m, who must facilitate it. It is published once; a second one is a
 // conflict.
 func (s *Store) PublishSynthesis(ctx context.Context, m *Member, slug string, ns NewSynthesis) (*Status, error) {
+	if strings.Contains(slug, "@") {
+		// A consultation hosted elsewhere that this instance co-hosts: the
+		// host publishes it, and it arrives here as the consultation's.
+		return nil, s.synthesisAsCohost(ctx, m, slug, ns)
+	}
 	c, err := s.facilitated(ctx, m, slug)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.AllowsSynthesis(); err != nil {
+	id, err := s.publishSynthesis(ctx, c, ns)
+	if err != nil {
 		return nil, err
 	}
+	return s.Status(ctx, id, m.ID)
+}
+
+// publishSynthesis publishes the synthesis of a consultation hosted here,
+// for whoever may, and returns its id.
+func (s *Store) publishSynthesis(ctx context.Context, c *Consultation, ns NewSynthesis) (string, error) {
+	if err := c.AllowsSynthesis(); err != nil {
+		return "", err
+	}
 	if c.SynthesisID != nil {
-		return nil, &ConflictError{Message: fmt.Sprintf("The synthesis of %q is published already.", c.Title)}
+		return "", &ConflictError{Message: fmt.Sprintf("The synthesis of %q is published already.", c.Title)}
 	}
 	title := strings.TrimSpace(ns.Title)
 	if title == "" || utf8.RuneCountInString(title) > 200 {
-		return nil, Invalid("title", "must be 1 to 200 characters")
+		return "", Invalid("title", "must be 1 to 200 characters")
 	}
 	text := strings.TrimSpace(ns.Text)
 	switch {
 	case !utf8.ValidString(text) || !utf8.ValidString(title):
-		return nil, Invalid("text", "is not valid UTF-8")
+		return "", Invalid("text", "is not valid UTF-8")
 	case text == "":
-		return nil, Invalid("text", "can't be blank")
+		return "", Invalid("text", "can't be blank")
 	case utf8.RuneCountInString(text) > maxSynthesisText:
-		return nil, Invalid("text", "must be at most %d characters", maxSynthesisText)
+		return "", Invalid("text", "must be at most %d characters", maxSynthesisText)
 	}
 	sources, err := s.synthesisSources(ctx, c, ns.Sources)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if sources != "" {
 		text += "\n\n" + sources
 	}
 	linker, err := s.linkerFor(ctx, text)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	r := RenderMarkdown(text, linker)
 	now := s.Now()
@@ -116,12 +131,12 @@ func (s *Store) PublishSynthesis(ctx context.Context, m *Member, slug string, ns
 	})
 	var ce *ConflictError
 	if errors.As(err, &ce) {
-		return nil, ce
+		return "", ce
 	}
 	if err != nil {
-		return nil, fmt.Errorf("publish the synthesis of %s: %w", slug, err)
+		return "", fmt.Errorf("publish the synthesis of %s: %w", c.Slug, err)
 	}
-	return s.Status(ctx, id, m.ID)
+	return id, nil
 }
 
 // synthesisSources checks that ids name public contributions to c and

@@ -94,6 +94,7 @@ func (f *Federator) actorDocument(a *roundtable.Actor, acc *roundtable.Account, 
 		}
 		doc["norms"] = norms
 		doc["updated"] = c.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z")
+		doc["attachment"] = cohostFields(c.Cohosts)
 	}
 	return doc, nil
 }

@@ -43,6 +43,14 @@ func (f *Federator) moderators(w http.ResponseWriter, r *http.Request) {
 	for _, m := range c.Facilitators {
 		items = append(items, m.URI)
 	}
+	cohosts, err := f.store.CohostFacilitatorURIs(r.Context(), c.AccountID)
+	if err != nil {
+		f.serverError(w, r, err)
+		return
+	}
+	for _, uri := range cohosts {
+		items = append(items, uri)
+	}
 	writeActivity(w, http.StatusOK, map[string]any{"@context": contextValue, "id": a.URI + "/moderators",
 		"type": "OrderedCollection", "totalItems": len(items), "orderedItems": items})
 }

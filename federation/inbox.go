@@ -31,6 +31,7 @@ const maxInboxBody = 1 << 20
 var handledTypes = map[string]bool{
 	"Follow": true, "Accept": true, "Reject": true, "Undo": true, "Create": true, "Update": true,
 	"Delete": true, "Announce": true, "Like": true, "Block": true, "Flag": true, "QuoteRequest": true,
+	"Invite": true, "Leave": true, "Add": true, "Remove": true, "Lock": true,
 }
 
 // inboxError answers an inbox request with a status and a plain message.
@@ -90,7 +91,7 @@ func (f *Federator) inbox(w http.ResponseWriter, r *http.Request) {
 		inboxError(w, http.StatusUnauthorized, fmt.Sprintf("the activity's actor %q is not the signer %q", actor, signer.Owner))
 		return
 	}
-	if err := checkOrigin(doc, actor); err != nil {
+	if err := checkOrigin(doc, actor); err != nil && !f.cohostModeration(r.Context(), doc, actor) {
 		f.metrics.inbox.WithLabelValues("forbidden").Inc()
 		inboxError(w, http.StatusForbidden, err.Error())
 		return
@@ -267,6 +268,9 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 		if done, err := f.advisoryAnswer(ctx, actor, doc); done || err != nil {
 			return err
 		}
+		if done, err := f.cohostAnswer(ctx, actor, doc); done || err != nil {
+			return err
+		}
 		if typeOf(doc) == "Reject" {
 			if done, err := f.refusedContribution(ctx, actor, doc); done || err != nil {
 				return err
@@ -292,6 +296,8 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 			return f.store.ReceiveConsultationUnban(ctx, actor, str(inner["id"]))
 		case "Announce":
 			return f.store.ReceiveUndoReblog(ctx, actor, str(inner["id"]), str(inner["object"]))
+		case "Lock":
+			return f.cohostLock(ctx, actor, inner, true)
 		case "":
 			// Only the id of what is undone: it may be a follow or a like.
 			if err := f.store.ReceiveUndoFollow(ctx, actor, "", str(object)); err != nil {
@@ -324,6 +330,9 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 		if str(note["attributedTo"]) != actorURI {
 			return permanent("object %s is not the actor's", str(note["id"]))
 		}
+		if done, err := f.cohostSynthesis(ctx, actor, note); done {
+			return err
+		}
 		if typeOf(doc) == "Create" && f.isVote(note) {
 			return f.receiveVote(ctx, actor, note)
 		}
@@ -340,6 +349,9 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 		return err
 	case "Delete":
 		uri := str(object)
+		if done, err := f.cohostDelete(ctx, actor, doc); done {
+			return err
+		}
 		if uri == actorURI {
 			return f.store.ReceiveActorDelete(ctx, actor)
 		}
@@ -380,6 +392,14 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 			return f.consultationBan(ctx, actor, doc)
 		}
 		return f.store.ReceiveBlock(ctx, actor, str(object))
+	case "Invite":
+		return f.cohostInvite(ctx, actor, doc)
+	case "Leave":
+		return f.store.ReceiveCohostLeave(ctx, actor, str(object))
+	case "Add", "Remove":
+		return f.cohostAddRemove(ctx, actor, doc)
+	case "Lock":
+		return f.cohostLock(ctx, actor, doc, false)
 	case "QuoteRequest":
 		return f.store.ReceiveQuoteRequest(ctx, actor, str(doc["id"]), str(object), str(doc["instrument"]))
 	case "Flag":

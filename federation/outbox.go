@@ -114,6 +114,8 @@ func (f *Federator) activityFor(o *roundtable.Outgoing) (map[string]any, error) 
 		return reblogActivity(o), nil
 	case roundtable.OutEdition:
 		return editionAnnounce(o), nil
+	case roundtable.OutCohost:
+		return f.cohostActivity(o), nil
 	case roundtable.OutAcceptQuote, roundtable.OutRejectQuote:
 		return quoteAnswer(o), nil
 	case roundtable.OutAccept, roundtable.OutReject:

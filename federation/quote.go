@@ -16,7 +16,7 @@ import (
 
 // extensionTypes are activity types that go-fed does not know and the
 // inbox takes all the same.
-var extensionTypes = map[string]bool{"QuoteRequest": true}
+var extensionTypes = map[string]bool{"QuoteRequest": true, "Lock": true}
 
 // quoteContext is the @context of quote answers and authorizations.
 var quoteContext = append(append([]any{}, contextValue...), map[string]any{

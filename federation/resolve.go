@@ -179,6 +179,9 @@ func (f *Federator) saveActorDoc(ctx context.Context, doc map[string]any) (*roun
 	if err == nil {
 		f.noticePeer(ctx, ra.Domain)
 	}
+	if err == nil && acc.Group() {
+		err = f.store.SetRemoteCohosts(ctx, acc.ID, cohostsOf(doc))
+	}
 	return acc, err
 }
 

@@ -25,6 +25,10 @@ import (
 //     or pinning its threads (POST …/threads/{id}/lock|unlock|pin|unpin) and
 //     publishing its synthesis need its facilitator's (or an admin's) token,
 //     with "write" ("read" for join requests and export).
+//   - A consultation hosted elsewhere that this instance co-hosts is named
+//     SLUG@HOST: the facilitators this instance named for it lock, pin,
+//     remove and publish the synthesis with the same calls, which go to the
+//     host (the synthesis answers 202); others get 403 (see cohost.go).
 //   - Export names authors as the attribution allows: under the Chatham
 //     House rule, not at all unless a facilitator adds include_authors=true.
 //     CSV cells a spreadsheet would read as a formula get a leading
@@ -493,6 +497,11 @@ func (s *Server) publishSynthesis(w http.ResponseWriter, r *http.Request) {
 	st, err := s.store.PublishSynthesis(r.Context(), m, chi.URLParam(r, "slug"), ns)
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if st == nil {
+		// Sent to the consultation's host, which publishes it.
+		writeJSON(w, http.StatusAccepted, map[string]any{})
 		return
 	}
 	writeJSON(w, http.StatusOK, s.status(st, false))

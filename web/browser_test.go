@@ -50,7 +50,8 @@ func TestAccessibility(t *testing.T) {
 		"/settings", "/settings/preferences", "/settings/password", "/settings/accounts", "/settings/apps", "/settings/data",
 		"/facilitate", "/facilitate/river",
 		"/moderation", "/moderation/log", "/moderation/advisories", "/moderation/peers", "/moderation/norms",
-		"/moderation/held", "/moderation/appeals", "/moderation/members", "/moderation/settings", "/warnings"} {
+		"/moderation/held", "/moderation/appeals", "/moderation/members", "/moderation/settings", "/warnings",
+		"/moderation/cohosts", "/cohosting"} {
 		b.Visit(in.URL + page)
 		b.Axe(page)
 	}

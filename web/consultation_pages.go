@@ -181,6 +181,10 @@ func (s *Server) consultationPage(w http.ResponseWriter, r *http.Request, a *rou
 		}
 		data["Relationship"] = rel
 	}
+	if data["Cohosting"], err = s.consultationCohostSection(ctx, c.AccountID); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	data["NoIndex"] = a.NoIndex
 	s.render(w, r, http.StatusOK, "consultation", data)
 }

@@ -51,6 +51,7 @@ func moderationTabs() []modTab {
 		{path: "/moderation/appeals", title: "moderation.appeals.title", template: "moderation_appeals", load: (*Server).appealsData},
 		{path: "/moderation/members", title: "moderation.members.title", template: "moderation_members", adminOnly: true, load: (*Server).membersData},
 		{path: "/moderation/settings", title: "moderation.settings.title", template: "moderation_settings", adminOnly: true, load: (*Server).instanceSettingsData},
+		{path: "/moderation/cohosts", title: "cohost.title", template: "cohost_admin", adminOnly: true, load: (*Server).cohostsData},
 	}
 }
 
@@ -75,6 +76,10 @@ func moderationActions() []modAction {
 		{path: "/moderation/appeals/{id}/{decision}", tab: "/moderation/appeals", do: (*Server).appealDecisionAction},
 		{path: "/moderation/members/{id}/role", tab: "/moderation/members", adminOnly: true, do: (*Server).roleAction},
 		{path: "/moderation/settings", tab: "/moderation/settings", adminOnly: true, do: (*Server).instanceSettingsAction},
+		{path: "/moderation/cohosts", tab: "/moderation/cohosts", adminOnly: true, do: (*Server).inviteCohostAction},
+		{path: "/moderation/cohosts/consultations/{slug}/{domain}/withdraw", tab: "/moderation/cohosts", adminOnly: true, do: (*Server).withdrawCohostAction},
+		{path: "/moderation/cohosts/{id}/facilitators", tab: "/moderation/cohosts", adminOnly: true, do: (*Server).cohostFacilitatorAction},
+		{path: "/moderation/cohosts/{id}/{action}", tab: "/moderation/cohosts", adminOnly: true, do: (*Server).answerCohostAction},
 	}
 }
 

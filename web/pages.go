@@ -468,8 +468,13 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	cohosting, err := s.remoteCohostSection(r.Context(), a)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "profile", map[string]any{"Account": s.pageAccount(a), "Statuses": s.pageStatuses(sts),
-		"ShowCollections": roundtable.CollectionsVisible(a, viewer), "NoIndex": a.NoIndex})
+		"ShowCollections": roundtable.CollectionsVisible(a, viewer), "NoIndex": a.NoIndex, "Cohosting": cohosting})
 }
 
 func (s *Server) tagPage(w http.ResponseWriter, r *http.Request) {

@@ -72,6 +72,7 @@ func (s *Server) routes() chi.Router {
 			s.clientListsRoutes(r)
 			s.statusExtraRoutes(r)
 			s.seriesAPIRoutes(r)
+			s.cohostRoutes(r)
 		})
 	})
 
@@ -100,6 +101,7 @@ func (s *Server) routes() chi.Router {
 		s.facilitatorPages(r)
 		s.participationPages(r)
 		s.seriesPages(r)
+		s.cohostPages(r)
 	})
 	if s.cfg.Mount != nil {
 		s.cfg.Mount(r)

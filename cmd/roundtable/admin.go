@@ -35,6 +35,8 @@ const adminUsage = `Usage: roundtable admin account create --username NAME --ema
        roundtable admin advisory publish --subject DOMAIN|ACCOUNT-ID --action note|limit|block --summary TEXT [--label L]… [--expires TIME] [--as ADMIN]
        roundtable admin advisory retract ID [--reason TEXT] [--as ADMIN]
        roundtable admin doctor
+       roundtable admin cohost invite SLUG DOMAIN | withdraw SLUG DOMAIN
+       roundtable admin cohost list | accept ID | decline ID | leave ID | facilitator ID USERNAME [--remove]
 `
 
 // admin runs an admin command. Admin commands work whether or not serve is
@@ -96,6 +98,9 @@ func admin(ctx context.Context, args []string, e env) error {
 		return advisoryPublish(ctx, args[2:], e)
 	case "advisory retract":
 		return advisoryRetract(ctx, args[2:], e)
+	}
+	if args[0] == "cohost" {
+		return cohost(ctx, args[1], args[2:], e)
 	}
 	return &usageError{msg: fmt.Sprintf("unknown admin command %q", args[0]+" "+args[1]), usage: adminUsage}
 }

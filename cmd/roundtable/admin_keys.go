@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-
 )
 
 // keysRotate gives one local actor, or every one, a new key pair and

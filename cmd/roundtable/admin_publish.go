@@ -10,7 +10,7 @@ import (
 // openPublishingStore opens the store as openStore does, with the
 // federation wired in: what the command changes is queued for other
 // servers, and serve's workers deliver it (at once when serve runs, else
-// when it next starts).
+// when it next starts), and remote actors it names are looked up.
 func openPublishingStore(ctx context.Context, cf *configFlags, e env) (*roundtable.Store, func(), error) {
 	cfg, err := cf.load(e.getenv, loadOptions{})
 	if err != nil {
@@ -29,5 +29,6 @@ func openPublishingStore(ctx context.Context, cf *configFlags, e env) (*roundtab
 	}
 	fed.SetQueue(jobs)
 	store.SetPublisher(fed)
+	store.SetResolver(fed)
 	return store, closeStore, nil
 }
