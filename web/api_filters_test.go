@@ -73,7 +73,10 @@ func TestFiltersCRUD(t *testing.T) {
 	}
 	wantStatus(t, in.get("/api/v1/filters/"+v1[0]["id"].(string), atok), 200)
 
-	// Keywords as their own resource.
+	// Keywords as their own resource, added a moment later (identifiers
+	// made in the same millisecond by concurrent tests need not sort in the
+	// order they were made).
+	clock.add(time.Millisecond)
 	r = in.postJSON("/api/v2/filters/"+fid+"/keywords", atok, map[string]any{"keyword": "wyrm"})
 	wantStatus(t, r, 200)
 	kw := r.Object(t)
