@@ -42,8 +42,8 @@ func guideShot(t *testing.T, b *browsertest.Browser, name, sel string) {
 // tells a facilitator to, checking each page, and takes the guide's
 // screenshots on the way: opening a consultation, setting it up (phase,
 // norms, participation, dates), answering a request to join, pinning and
-// locking threads, writing the synthesis and the consultation page once it
-// is published.
+// locking threads, writing the synthesis, the consultation page once it
+// is published, and opening the next edition of a series from its page.
 func TestGuideScreenshots(t *testing.T) {
 	t.Parallel()
 	in := newInstance(t)
@@ -130,4 +130,21 @@ func TestGuideScreenshots(t *testing.T) {
 	b.Visit(in.URL + "/@river")
 	b.WantText("What we heard", "People want the banks open to all, with a path for wheelchairs.")
 	guideShot(t, b, "consultation-synthesis", "#synthesis")
+
+	// A series: its facilitator opens the next edition from its page, in one step.
+	if _, err := in.Store.CreateSeries(ctx, roundtable.NewSeries{Slug: "security", Title: "Rethinking security",
+		Description:   "Every other month, the residents look again at what makes them feel safe.",
+		PromptPattern: "Edition {edition}: what made you feel safe, or not, since the last one?",
+		Norms:         []string{"Speak of places, not of people."}, Facilitators: []string{"fay"},
+		SynthesisAfterDays: 21, ClosesAfterDays: 42, IntervalDays: 61}); err != nil {
+		t.Fatal(err)
+	}
+	b.Visit(in.URL + "/series/security")
+	b.WantText("No edition has opened yet.", "a new edition every 61 days")
+	b.Submit(`form[action="/series/security/open"] button`)
+	b.WantText("The new edition is open; the series' followers have been told.", "Rethinking security — 1",
+		"Edition 1: what made you feel safe", "Speak of places, not of people.")
+	b.Visit(in.URL + "/series/security")
+	b.WantText("Rethinking security — 1")
+	guideShot(t, b, "series-page", "#template")
 }
