@@ -76,7 +76,7 @@ func BenchmarkHomeTimeline(b *testing.B) {
 }
 
 // copyRows bulk-inserts rows into table with COPY.
-func copyRows(b *testing.B, pool interface {
+func copyRows(b testing.TB, pool interface {
 	CopyFrom(context.Context, pgx.Identifier, []string, pgx.CopyFromSource) (int64, error)
 }, table string, cols []string, rows [][]any) {
 	b.Helper()
