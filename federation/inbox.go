@@ -435,7 +435,7 @@ func (f *Federator) saveNoteBy(ctx context.Context, author *roundtable.Account, 
 	}
 	parent := str(note["inReplyTo"])
 	if parent != "" && depth < maxReplyDepth {
-		if _, err := f.store.StatusByURI(ctx, parent, ""); errors.Is(err, roundtable.ErrNotFound) && hostOf(parent) != strings.ToLower(f.links.Domain()) {
+		if known, err := f.store.StatusExists(ctx, parent); err == nil && !known && hostOf(parent) != strings.ToLower(f.links.Domain()) {
 			if doc, err := f.fetchObject(ctx, parent); err == nil {
 				// A parent that cannot be read is no reason to lose the reply.
 				_, _ = f.saveNote(ctx, doc, depth+1)
