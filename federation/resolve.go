@@ -33,7 +33,7 @@ func (f *Federator) findKey(ctx context.Context, keyID string, refresh bool) (*r
 	if !refresh {
 		a, err := f.store.ActorByKeyID(ctx, keyID)
 		if err == nil {
-			key, err := parsePublicKey(a.PublicKeyPEM)
+			key, err := f.pubKeys.parse(a.PublicKeyPEM)
 			if err != nil {
 				return nil, "", sigErr("stored key %s: %v", keyID, err)
 			}
