@@ -424,7 +424,9 @@ func (f *Federator) saveNote(ctx context.Context, note map[string]any, depth int
 var noteTypes = map[string]bool{"Note": true, "Article": true, "Page": true, "Question": true}
 
 // saveNoteBy stores a note by author, first fetching the status it
-// replies to when that is unknown (up to maxReplyDepth parents).
+// replies to when that is unknown (up to maxReplyDepth parents). The stored
+// status is returned for a note fetched (v nil), not for one received in
+// an activity.
 func (f *Federator) saveNoteBy(ctx context.Context, author *roundtable.Account, note map[string]any, depth int, v *via) (*roundtable.Status, error) {
 	if !noteTypes[typeOf(note)] {
 		return nil, permanent("%s objects are not stored", typeOf(note))
@@ -480,7 +482,13 @@ func (f *Federator) saveNoteBy(ctx context.Context, author *roundtable.Account, 
 			rs.Tags = append(rs.Tags, str(tag["name"]))
 		}
 	}
-	st, err := f.store.SaveRemoteStatus(ctx, author, rs)
+	var st *roundtable.Status
+	if v != nil {
+		// An activity received: storing it is all; nothing reads it back.
+		err = f.store.StoreRemoteStatus(ctx, author, rs)
+	} else {
+		st, err = f.store.SaveRemoteStatus(ctx, author, rs)
+	}
 	var ve *roundtable.ValidationError
 	if errors.As(err, &ve) {
 		return nil, permanent("note %s: %v", rs.URI, err)
