@@ -37,15 +37,20 @@ func (s *Store) PeerPausedUntil(ctx context.Context, domain string) (time.Time, 
 }
 
 // RecordDelivery notes the outcome of a delivery to domain. A success ends
-// any pause; a failure pauses the domain once it has failed for PauseAfter.
+// any pause (the time of the last success is kept to the minute); a failure
+// pauses the domain once it has failed for PauseAfter.
 func (s *Store) RecordDelivery(ctx context.Context, domain string, ok bool) error {
 	now := s.Now()
 	domain = strings.ToLower(domain)
 	var err error
 	if ok {
-		_, err = s.pool.Exec(ctx, `INSERT INTO peers (domain, last_success_at) VALUES ($1, $2)
+		// A peer that is well and succeeded in the last minute is left
+		// as it is: no write for each of many deliveries to one server.
+		_, err = s.pool.Exec(ctx, `INSERT INTO peers (domain, last_success_at) SELECT $1, $2
+			WHERE NOT EXISTS (SELECT 1 FROM peers WHERE domain = $1 AND failures = 0 AND first_failure_at IS NULL
+				AND paused_until IS NULL AND last_success_at >= $3)
 			ON CONFLICT (domain) DO UPDATE SET failures = 0, first_failure_at = NULL, paused_until = NULL,
-			last_success_at = excluded.last_success_at`, domain, now)
+			last_success_at = excluded.last_success_at`, domain, now, now.Add(-time.Minute))
 	} else {
 		_, err = s.pool.Exec(ctx, `INSERT INTO peers (domain, failures, first_failure_at, last_failure_at) VALUES ($1, 1, $2, $2)
 			ON CONFLICT (domain) DO UPDATE SET failures = peers.failures + 1,

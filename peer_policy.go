@@ -170,14 +170,19 @@ func (s *Store) PublishedDomainBlocks(ctx context.Context) ([]PublishedDomainBlo
 	return out, nil
 }
 
+// federatesCase is whether the peer p (joined, maybe NULL) federates with
+// this instance, given $2 settingFederationMode, $3 FederationOpen and $4
+// FederationAllowlist.
+const federatesCase = `CASE
+			WHEN p.policy = 'block' THEN false
+			WHEN coalesce((SELECT value FROM settings WHERE key = $2), $3) = $4 THEN coalesce(p.policy = 'trust', false)
+			ELSE true END`
+
 // Federates reports whether this instance exchanges anything with domain:
 // not when it is blocked, and in allowlist mode only when it is trusted.
 func (s *Store) Federates(ctx context.Context, domain string) (bool, error) {
 	var ok bool
-	err := s.pool.QueryRow(ctx, `SELECT CASE
-			WHEN p.policy = 'block' THEN false
-			WHEN coalesce((SELECT value FROM settings WHERE key = $2), $3) = $4 THEN coalesce(p.policy = 'trust', false)
-			ELSE true END
+	err := s.pool.QueryRow(ctx, `SELECT `+federatesCase+`
 		FROM (SELECT lower($1) AS domain) d LEFT JOIN peers p ON p.domain = d.domain`,
 		domain, settingFederationMode, string(FederationOpen), string(FederationAllowlist)).Scan(&ok)
 	if err != nil {

@@ -130,6 +130,19 @@ func (s *Store) MayFetch(ctx context.Context, uri, actorURI string) (bool, error
 // edit of one already stored (when Updated is newer). Mentioned and
 // answered local members are notified once.
 func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs RemoteStatus) (*Status, error) {
+	return s.saveRemoteStatus(ctx, author, rs, true)
+}
+
+// StoreRemoteStatus is SaveRemoteStatus for a caller that does not read the
+// status back (an activity received): it spares loading it once stored.
+func (s *Store) StoreRemoteStatus(ctx context.Context, author *Account, rs RemoteStatus) error {
+	_, err := s.saveRemoteStatus(ctx, author, rs, false)
+	return err
+}
+
+// saveRemoteStatus is SaveRemoteStatus; a new or edited status is loaded
+// and returned only when load is set.
+func (s *Store) saveRemoteStatus(ctx context.Context, author *Account, rs RemoteStatus, load bool) (*Status, error) {
 	if author.Local() {
 		return nil, fmt.Errorf("remote status by local account %s: %w", author.Username, ErrForbidden)
 	}
@@ -202,6 +215,9 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 		})
 		if err != nil {
 			return nil, fmt.Errorf("edit status %s: %w", rs.URI, err)
+		}
+		if !load {
+			return existing, nil
 		}
 		return s.Status(ctx, existing.ID, author.ID)
 	}
@@ -329,6 +345,9 @@ func (s *Store) SaveRemoteStatus(ctx context.Context, author *Account, rs Remote
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store remote status %s: %w", rs.URI, err)
+	}
+	if !load {
+		return st, nil
 	}
 	return s.Status(ctx, st.ID, author.ID)
 }

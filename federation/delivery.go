@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -196,24 +197,22 @@ func (f *Federator) deliver(ctx context.Context, a DeliverArgs) error {
 	if err != nil {
 		return river.JobCancel(err)
 	}
-	if a.ObjectURI != "" {
-		// A status deleted since is not delivered any more.
-		ok, err := f.store.StatusExists(ctx, a.ObjectURI)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return river.JobCancel(fmt.Errorf("%s was deleted", a.ObjectURI))
-		}
+	// One query says whether the status is still there, the server not
+	// blocked and deliveries to it not paused.
+	state, err := f.store.DeliveryStateOf(ctx, u.Host, a.ObjectURI)
+	if err != nil {
+		return err
 	}
-	if f.blocked(ctx, u.Host) {
+	if !state.ObjectExists {
+		// A status deleted since is not delivered any more.
+		return river.JobCancel(fmt.Errorf("%s was deleted", a.ObjectURI))
+	}
+	if !state.Federates && !strings.EqualFold(u.Host, f.links.Domain()) {
 		return river.JobCancel(fmt.Errorf("%s is blocked", u.Host))
 	}
-	if until, err := f.store.PeerPausedUntil(ctx, u.Host); err != nil {
-		return err
-	} else if wait := until.Sub(f.now()); wait > 0 {
+	if wait := state.PausedUntil.Sub(f.now()); wait > 0 {
 		return river.JobSnooze(wait)
-	} else if !until.IsZero() {
+	} else if !state.PausedUntil.IsZero() {
 		// The pause is over: one delivery probes the domain, the others
 		// look again when it has answered.
 		probe, err := f.store.ClaimProbe(ctx, u.Host)

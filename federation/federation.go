@@ -54,6 +54,7 @@ type Federator struct {
 	slots   domainSlots
 	keysMu  sync.Mutex
 	keys    map[string]signingKey
+	pubKeys publicKeyCache
 	metrics metrics
 	// keyFetches bounds how often a key is fetched to check signatures.
 	keyFetches keyFetches

@@ -64,7 +64,11 @@ func (f *Federator) inbox(w http.ResponseWriter, r *http.Request) {
 		inboxError(w, http.StatusBadRequest, "the body is not a JSON object")
 		return
 	}
-	for _, host := range []string{hostOf(str(doc["actor"])), signedBy(r)} {
+	actorHost, signerHost := hostOf(str(doc["actor"])), signedBy(r)
+	for i, host := range []string{actorHost, signerHost} {
+		if i == 1 && strings.EqualFold(host, actorHost) {
+			break // one server signing for its own actor: checked once
+		}
 		if f.blocked(r.Context(), host) {
 			f.metrics.inbox.WithLabelValues("blocked").Inc()
 			inboxError(w, http.StatusForbidden, "this instance does not federate with "+host)
@@ -440,7 +444,9 @@ func (f *Federator) saveNote(ctx context.Context, note map[string]any, depth int
 var noteTypes = map[string]bool{"Note": true, "Article": true, "Page": true, "Question": true}
 
 // saveNoteBy stores a note by author, first fetching the status it
-// replies to when that is unknown (up to maxReplyDepth parents).
+// replies to when that is unknown (up to maxReplyDepth parents). The stored
+// status is returned for a note fetched (v nil), not for one received in
+// an activity.
 func (f *Federator) saveNoteBy(ctx context.Context, author *roundtable.Account, note map[string]any, depth int, v *via) (*roundtable.Status, error) {
 	if !noteTypes[typeOf(note)] {
 		return nil, permanent("%s objects are not stored", typeOf(note))
@@ -451,7 +457,7 @@ func (f *Federator) saveNoteBy(ctx context.Context, author *roundtable.Account, 
 	}
 	parent := str(note["inReplyTo"])
 	if parent != "" && depth < maxReplyDepth {
-		if _, err := f.store.StatusByURI(ctx, parent, ""); errors.Is(err, roundtable.ErrNotFound) && hostOf(parent) != strings.ToLower(f.links.Domain()) {
+		if known, err := f.store.StatusExists(ctx, parent); err == nil && !known && hostOf(parent) != strings.ToLower(f.links.Domain()) {
 			if doc, err := f.fetchObject(ctx, parent); err == nil {
 				// A parent that cannot be read is no reason to lose the reply.
 				_, _ = f.saveNote(ctx, doc, depth+1)
@@ -496,7 +502,13 @@ func (f *Federator) saveNoteBy(ctx context.Context, author *roundtable.Account, 
 			rs.Tags = append(rs.Tags, str(tag["name"]))
 		}
 	}
-	st, err := f.store.SaveRemoteStatus(ctx, author, rs)
+	var st *roundtable.Status
+	if v != nil {
+		// An activity received: storing it is all; nothing reads it back.
+		err = f.store.StoreRemoteStatus(ctx, author, rs)
+	} else {
+		st, err = f.store.SaveRemoteStatus(ctx, author, rs)
+	}
 	var ve *roundtable.ValidationError
 	if errors.As(err, &ve) {
 		return nil, permanent("note %s: %v", rs.URI, err)

@@ -38,7 +38,7 @@ func (f *Federator) findKey(ctx context.Context, keyID string, refresh bool) (*r
 		if !refresh || recent {
 			// Fetched for nothing less than keyRefetchEvery ago: the
 			// stored key stands.
-			key, err := parsePublicKey(held.PublicKeyPEM)
+			key, err := f.pubKeys.parse(held.PublicKeyPEM)
 			if err != nil {
 				return nil, "", sigErr("stored key %s: %v", keyID, err)
 			}

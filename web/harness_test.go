@@ -25,6 +25,8 @@ type instance struct {
 	t     testing.TB
 	URL   string
 	Store *roundtable.Store
+	// Queries counts the round trips to the database.
+	Queries *dbtest.Counter
 }
 
 // cheap argon2 costs keep tests fast; the scheme is the same.
@@ -37,7 +39,8 @@ func newInstance(t testing.TB, configure ...func(*web.Config, *federation.Config
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	store := roundtable.NewStore(dbtest.Pool(t), roundtable.WithLinks(roundtable.Links{Base: base}),
+	pool, queries := dbtest.CountingPool(t)
+	store := roundtable.NewStore(pool, roundtable.WithLinks(roundtable.Links{Base: base}),
 		roundtable.WithPasswordParams(testPasswords))
 	fedCfg := federation.Config{Name: "Test", Version: "0.1.0", Insecure: true}
 	webCfg := web.Config{Name: "Test", Version: "0.1.0"}
@@ -58,7 +61,7 @@ func newInstance(t testing.TB, configure ...func(*web.Config, *federation.Config
 	hs := &httptest.Server{Listener: ln, Config: &http.Server{Handler: srv}}
 	hs.Start()
 	t.Cleanup(hs.Close)
-	return &instance{t: t, URL: base, Store: store}
+	return &instance{t: t, URL: base, Store: store, Queries: queries}
 }
 
 // member creates a member and returns it with a token holding scopes

@@ -66,6 +66,8 @@ func BenchmarkHomeTimeline(b *testing.B) {
 	if n := len(r.List(b)); n != 40 {
 		b.Fatalf("home has %d statuses, want 40", n)
 	}
+	q0 := in.Queries.Queries()
+	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r := in.get("/api/v1/timelines/home?limit=40", tok)
@@ -73,10 +75,12 @@ func BenchmarkHomeTimeline(b *testing.B) {
 			b.Fatalf("status %d: %s", r.Status, r.Body)
 		}
 	}
+	b.StopTimer()
+	b.ReportMetric(float64(in.Queries.Queries()-q0)/float64(b.N), "queries/op")
 }
 
 // copyRows bulk-inserts rows into table with COPY.
-func copyRows(b *testing.B, pool interface {
+func copyRows(b testing.TB, pool interface {
 	CopyFrom(context.Context, pgx.Identifier, []string, pgx.CopyFromSource) (int64, error)
 }, table string, cols []string, rows [][]any) {
 	b.Helper()

@@ -183,8 +183,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	l, lang := s.pages.localizer(r)
 	t, err := set.Clone()
 	if err == nil {
-		t = t.Funcs(template.FuncMap{"t": func(id string, pairs ...any) string { return translate(l, id, pairs...) },
-			"when": func(v string) string { return localDate(l, v) }})
+		t = t.Funcs(template.FuncMap{"t": newPageWords(l).t, "when": newDateWriter(l).write})
 	}
 	if data == nil {
 		data = map[string]any{}
