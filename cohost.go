@@ -66,6 +66,9 @@ type CohostActivity struct {
 	// Synthesis is the synthesis a co-host's facilitator writes, its
 	// sources given by their ActivityPub ids (CohostSynthesis).
 	Synthesis *NewSynthesis
+	// Approve is a co-host facilitator's answer to a request to join, by
+	// the account Target (CohostJoinAnswer).
+	Approve bool
 }
 
 // Co-hosting activity kinds.
@@ -80,6 +83,7 @@ const (
 	CohostRemoval           = "Removal"           // a co-host's facilitator → the host's Group
 	CohostThread            = "Thread"            // a co-host's facilitator locks or pins a thread
 	CohostSynthesis         = "Synthesis"         // a co-host's facilitator writes the synthesis
+	CohostJoinAnswer        = "JoinAnswer"        // a co-host's facilitator approves or refuses a join
 )
 
 const cohostColumns = `h.id, h.group_id, h.domain, h.actor_uri, h.inbox, h.invite_uri, h.state, h.norms, h.created_at, h.updated_at,

@@ -493,6 +493,10 @@ func (s *Store) JoinRequests(ctx context.Context, slug string) ([]*Account, erro
 // AnswerJoin approves or rejects an account's request to join a
 // consultation; only its facilitators (and admins) may.
 func (s *Store) AnswerJoin(ctx context.Context, m *Member, slug, accountID string, approve bool) error {
+	if strings.Contains(slug, "@") {
+		// A consultation hosted elsewhere that this instance co-hosts.
+		return s.answerJoinAsCohost(ctx, m, slug, accountID, approve)
+	}
 	c, err := s.Consultation(ctx, slug)
 	if err != nil {
 		return err

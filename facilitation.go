@@ -113,6 +113,10 @@ func (s *Store) UpdateConsultationAs(ctx context.Context, m *Member, slug string
 // JoinRequestsFor returns the accounts waiting to join a consultation, for
 // m, who must facilitate it.
 func (s *Store) JoinRequestsFor(ctx context.Context, m *Member, slug string) ([]*Account, error) {
+	if strings.Contains(slug, "@") {
+		// A consultation hosted elsewhere that this instance co-hosts.
+		return s.joinRequestsAsCohost(ctx, m, slug)
+	}
 	if _, err := s.facilitated(ctx, m, slug); err != nil {
 		return nil, err
 	}

@@ -79,6 +79,8 @@ func (f *Federator) cohostActivity(o *roundtable.Outgoing) map[string]any {
 		doc["object"] = map[string]any{"id": o.ActivityID + "/draft", "type": "Article", "attributedTo": o.Actor.URI,
 			"audience": h.GroupURI, "to": []any{h.GroupURI}, "name": h.Synthesis.Title, "content": escapeHTML(h.Synthesis.Text),
 			"source": map[string]any{"content": h.Synthesis.Text, "mediaType": "text/markdown"}, "tag": sources}
+	case roundtable.CohostJoinAnswer:
+		cohostJoinAnswerActivity(doc, h, o.ActivityID)
 	case roundtable.CohostRemoval:
 		doc["id"], doc["type"], doc["object"], doc["audience"] = o.ActivityID, "Delete", h.ObjectURI, h.GroupURI
 		doc["to"], doc["summary"] = []any{h.GroupURI}, h.Reason

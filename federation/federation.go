@@ -115,6 +115,7 @@ func (f *Federator) Routes(r chi.Router) {
 		r.Get("/following", f.collection("following"))
 		r.Get("/featured", f.featured)
 		r.Get("/moderators", f.moderators)
+		r.Get("/join_requests", f.joinRequests)
 		r.Get("/threads/{id}", f.thread)
 		r.Get("/statuses/{id}", f.statusObject(false))
 		r.Get("/statuses/{id}/activity", f.statusObject(true))

@@ -275,6 +275,9 @@ func (f *Federator) process(ctx context.Context, doc map[string]any, raw []byte)
 		if done, err := f.cohostAnswer(ctx, actor, doc); done || err != nil {
 			return err
 		}
+		if done, err := f.cohostJoinAnswer(ctx, actor, doc); done || err != nil {
+			return err
+		}
 		if typeOf(doc) == "Reject" {
 			if done, err := f.refusedContribution(ctx, actor, doc); done || err != nil {
 				return err

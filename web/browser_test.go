@@ -38,6 +38,13 @@ func TestAccessibility(t *testing.T) {
 	st := in.postJSON("/api/v1/statuses", tok, map[string]any{"status": "@river Access\nThe banks should stay open to everyone.",
 		"poll": map[string]any{"options": []string{"Yes", "No"}, "expires_in": 3600}}).Object(t)
 	in.postJSON("/api/v1/statuses", tok, map[string]any{"status": "A reply", "in_reply_to_id": st["id"]})
+	// A contribution held for review, for the facilitator's page and the
+	// held queue.
+	modM, _ := in.Store.MemberByUsername(ctx, "mod")
+	if err := in.Store.SetConsultationPremoderation(ctx, modM, "river", true); err != nil {
+		t.Fatal(err)
+	}
+	in.postJSON("/api/v1/statuses", tok, map[string]any{"status": "@river Fishing\nWho may fish, and when?"})
 
 	b := browsertest.New(t, browsertest.Options{})
 	for _, page := range []string{"/", "/about", "/signup", "/login", "/@river", "/@amina", "/@amina/" + st["id"].(string), "/directory"} {

@@ -28,6 +28,10 @@ func (s *Server) cohostPages(r chi.Router) {
 			Text: f.Get("synthesis_text"), Sources: f["source"]})
 		return "cohosting.sent", err
 	}))
+	r.Post("/cohosting/{group}/joins/{id}/{answer}", s.cohostingAction(func(s *Server, r *http.Request, m *roundtable.Member, group string) (string, error) {
+		_, err := s.answerJoinAction(r, m, group)
+		return "cohosting.sent", err
+	}))
 	r.Post("/cohosting/{group}/contributions/{id}/remove", s.cohostingAction(func(s *Server, r *http.Request, m *roundtable.Member, group string) (string, error) {
 		return "cohosting.sent", s.store.RemoveContribution(r.Context(), m, group, chi.URLParam(r, "id"), r.PostForm.Get("reason"))
 	}))
@@ -37,6 +41,12 @@ func (s *Server) cohostPages(r chi.Router) {
 type cohostingThreads struct {
 	Cohost  *roundtable.Cohost
 	Threads []cohostingThread
+	// Approval is set when joining needs a facilitator's approval; Joins
+	// are then the requests waiting, read from the host, and JoinsUnread
+	// says the host could not be asked.
+	Approval    bool
+	Joins       []*roundtable.Account
+	JoinsUnread bool
 }
 
 type cohostingThread struct {
@@ -65,6 +75,13 @@ func (s *Server) renderCohosting(w http.ResponseWriter, r *http.Request, m *roun
 			return
 		}
 		ct := cohostingThreads{Cohost: h}
+		if g, err := s.store.Account(r.Context(), h.GroupID); err == nil && g.Locked {
+			ct.Approval = true
+			if ct.Joins, err = s.store.JoinRequestsFor(r.Context(), m, h.GroupName); err != nil {
+				s.log.WarnContext(r.Context(), "co-hosting page: join requests", "consultation", h.GroupName, "err", err)
+				ct.JoinsUnread = true
+			}
+		}
 		for _, st := range sts {
 			title := excerpt(roundtable.PlainText(st.Content), 80)
 			if st.Title != nil {

@@ -156,6 +156,7 @@ func (s *Server) facilitatePage(w http.ResponseWriter, r *http.Request) {
 type facThread struct {
 	ID, Title, URL string
 	Locked, Pinned bool
+	Moderate       facModeration
 }
 
 // facContribution is a contribution the synthesis may draw on.
@@ -203,6 +204,7 @@ func (s *Server) renderFacilitate(w http.ResponseWriter, r *http.Request, m *rou
 		} else {
 			t.Title = excerpt(roundtable.PlainText(st.Content), 80)
 		}
+		t.Moderate = facModerationOf(c, st, t.Title)
 		ts = append(ts, t)
 	}
 	var sources []facContribution
@@ -236,7 +238,12 @@ func (s *Server) renderFacilitate(w http.ResponseWriter, r *http.Request, m *rou
 			form.Set("noindex", "1")
 		}
 	}
-	data := map[string]any{"C": c, "Form": form, "Error": errMsg, "Joins": joins, "Threads": ts, "Sources": sources,
+	held, err := s.facilitateHeld(ctx, m, c)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	data := map[string]any{"C": c, "Form": form, "Error": errMsg, "Joins": joins, "Threads": ts, "Sources": sources, "Held": held,
 		"Participations": participations, "Phases": phases, "Viewer": m, "Handle": "@" + c.Slug + "@" + s.links.Domain()}
 	if status == http.StatusOK {
 		data["Flash"] = s.sessions.PopString(ctx, facilitateFlashKey)

@@ -99,6 +99,7 @@ func (s *Server) routes() chi.Router {
 		s.membersToolsPages(r)
 		s.settingsPages(r)
 		s.facilitatorPages(r)
+		s.facilitatorModerationPages(r)
 		s.participationPages(r)
 		s.seriesPages(r)
 		s.cohostPages(r)
