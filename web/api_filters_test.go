@@ -44,7 +44,9 @@ func TestFiltersCRUD(t *testing.T) {
 		t.Errorf("expires_at %v, want an hour from now", f["expires_at"])
 	}
 
-	// A form, Rails style.
+	// A form, Rails style, a moment later (identifiers made in the same
+	// millisecond by concurrent tests need not sort in the order made).
+	clock.add(time.Millisecond)
 	r = in.do("POST", "/api/v2/filters", atok,
 		"title=Quiet&context[]=notifications&context[]=thread&filter_action=hide&keywords_attributes[][keyword]=loud&keywords_attributes[][whole_word]=false",
 		formType)
@@ -73,9 +75,7 @@ func TestFiltersCRUD(t *testing.T) {
 	}
 	wantStatus(t, in.get("/api/v1/filters/"+v1[0]["id"].(string), atok), 200)
 
-	// Keywords as their own resource, added a moment later (identifiers
-	// made in the same millisecond by concurrent tests need not sort in the
-	// order they were made).
+	// Keywords as their own resource, added a moment later.
 	clock.add(time.Millisecond)
 	r = in.postJSON("/api/v2/filters/"+fid+"/keywords", atok, map[string]any{"keyword": "wyrm"})
 	wantStatus(t, r, 200)
