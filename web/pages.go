@@ -206,6 +206,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if _, ok := data["Viewer"]; !ok {
 		data["Viewer"] = s.sessionMember(r)
 	}
+	if v, ok := data["Viewer"].(*roundtable.Member); ok && v != nil {
+		data["Unread"] = s.unreadNotifications(r, v)
+	}
 	var buf bytes.Buffer
 	if err == nil {
 		err = t.ExecuteTemplate(&buf, "layout", data)

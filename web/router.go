@@ -96,6 +96,7 @@ func (s *Server) routes() chi.Router {
 		r.Post("/admin/registrations/{id}/approve", s.approveMember)
 		s.moderationPages(r)
 		s.warningPageRoutes(r)
+		s.notificationPageRoutes(r)
 		s.membersToolsPages(r)
 		s.settingsPages(r)
 		s.facilitatorPages(r)
