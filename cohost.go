@@ -69,6 +69,9 @@ type CohostActivity struct {
 	// Approve is a co-host facilitator's answer to a request to join, by
 	// the account Target (CohostJoinAnswer).
 	Approve bool
+	// Series is the series' Group an invited consultation is an edition
+	// of, if any (CohostInvite).
+	Series string
 }
 
 // Co-hosting activity kinds.
@@ -212,6 +215,10 @@ func (s *Store) InviteCohost(ctx context.Context, m *Member, slug, domain string
 	if err != nil {
 		return nil, err
 	}
+	series, err := s.editionSeriesURI(ctx, c.AccountID)
+	if err != nil {
+		return nil, err
+	}
 	now := s.Now()
 	id := NewID(now)
 	invite := inst.URI + "#cohost-invites/" + id
@@ -224,7 +231,7 @@ func (s *Store) InviteCohost(ctx context.Context, m *Member, slug, domain string
 			return err
 		}
 		return s.publish(ctx, tx, &Outgoing{Kind: OutCohost, Actor: inst, Inboxes: []string{peerActor.DeliveryInbox()},
-			Cohost: &CohostActivity{Type: CohostInvite, InviteURI: invite, GroupURI: s.links.Actor(c.Slug), Target: peerActor.URI}})
+			Cohost: &CohostActivity{Type: CohostInvite, InviteURI: invite, GroupURI: s.links.Actor(c.Slug), Target: peerActor.URI, Series: series}})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("invite %s to co-host %s: %w", domain, slug, err)
@@ -360,6 +367,11 @@ func (s *Store) AnswerCohostInvite(ctx context.Context, m *Member, id string, ac
 		if _, err := tx.Exec(ctx, `UPDATE cohosts SET state = $2, updated_at = $3 WHERE id = $1`, h.ID, state, s.Now()); err != nil {
 			return err
 		}
+		if accept {
+			if err := s.linkCohostSeries(ctx, tx, h); err != nil {
+				return err
+			}
+		}
 		return s.publish(ctx, tx, &Outgoing{Kind: OutCohost, Actor: inst, Inboxes: []string{h.Inbox},
 			Cohost: &CohostActivity{Type: kind, InviteURI: h.InviteURI, GroupURI: h.GroupURI, Target: h.ActorURI, Norms: norms}})
 	})
@@ -385,6 +397,9 @@ func (s *Store) LeaveCohost(ctx context.Context, m *Member, id string) error {
 	}
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.endCohost(ctx, tx, h, CohostLeft); err != nil {
+			return err
+		}
+		if err := s.unlinkCohostSeries(ctx, tx, h); err != nil {
 			return err
 		}
 		return s.publish(ctx, tx, &Outgoing{Kind: OutCohost, Actor: inst, Inboxes: []string{h.Inbox},
@@ -519,6 +534,10 @@ func (s *Store) ReceiveCohostFacilitator(ctx context.Context, from *Account, gro
 	h, err := s.hostedCohost(ctx, s.pool, from, groupURI)
 	if err != nil {
 		return err
+	}
+	if h.State == CohostInvited {
+		// Its acceptance may still be on its way: the naming is tried again.
+		return fmt.Errorf("%s has not answered its invitation to co-host %s yet", h.Domain, h.GroupName)
 	}
 	if h.State != CohostAccepted {
 		return fmt.Errorf("%s does not co-host %s: %w", h.Domain, h.GroupName, ErrForbidden)

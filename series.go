@@ -443,6 +443,7 @@ func (s *Store) openEdition(ctx context.Context, se *Series, due *time.Time) (*C
 	if err != nil {
 		return nil, fmt.Errorf("open edition %d of %s: %w", n, se.Slug, err)
 	}
+	s.inviteEditionCohosts(ctx, se, c)
 	return s.Consultation(ctx, c.Slug)
 }
 

@@ -11,7 +11,8 @@ import (
 
 // Co-hosting between instances, spoken by their instance actors (FEP-2677):
 //
-//	host → co-host   Invite{object: Group, target: co-host's actor}
+//	host → co-host   Invite{object: Group, target: co-host's actor}; an
+//	                 edition's names its series' Group as context
 //	co-host → host   Accept{Invite} or Reject{Invite}; an Accept carries the
 //	                 co-host's norms as result: Collection of Notes
 //	co-host → host   Leave{object: Group}
@@ -34,6 +35,9 @@ func (f *Federator) cohostActivity(o *roundtable.Outgoing) map[string]any {
 	switch h.Type {
 	case roundtable.CohostInvite:
 		doc["id"], doc["type"], doc["object"], doc["target"], doc["to"] = h.InviteURI, "Invite", h.GroupURI, h.Target, []any{h.Target}
+		if h.Series != "" {
+			doc["context"] = h.Series // the series the consultation is an edition of
+		}
 	case roundtable.CohostAccept, roundtable.CohostDecline:
 		sum := sha256.Sum256([]byte(h.InviteURI))
 		doc["id"] = o.Actor.URI + "#cohost-answers/" + hex.EncodeToString(sum[:13])
@@ -141,7 +145,13 @@ func (f *Federator) cohostInvite(ctx context.Context, from *roundtable.Account, 
 	if err != nil {
 		return err
 	}
-	return f.store.ReceiveCohostInvite(ctx, from, group, str(doc["id"]))
+	if err := f.store.ReceiveCohostInvite(ctx, from, group, str(doc["id"])); err != nil {
+		return err
+	}
+	if series := str(doc["context"]); series != "" {
+		return f.store.ReceiveSeriesCohostInvite(ctx, from, group, str(doc["id"]), series)
+	}
+	return nil
 }
 
 // cohostAddRemove applies an Add or Remove about co-hosting: a host

@@ -24,6 +24,9 @@ func TestGoldenCohost(t *testing.T) {
 	}{
 		{"cohost-invite", &roundtable.Outgoing{Kind: roundtable.OutCohost, Actor: inst,
 			Cohost: &roundtable.CohostActivity{Type: roundtable.CohostInvite, InviteURI: invite, GroupURI: group, Target: peer}}},
+		{"cohost-invite-series", &roundtable.Outgoing{Kind: roundtable.OutCohost, Actor: inst,
+			Cohost: &roundtable.CohostActivity{Type: roundtable.CohostInvite, InviteURI: invite, GroupURI: group + "_2", Target: peer,
+				Series: group}}},
 		{"cohost-accept", &roundtable.Outgoing{Kind: roundtable.OutCohost, Actor: inst,
 			Cohost: &roundtable.CohostActivity{Type: roundtable.CohostAccept, InviteURI: "https://remote.example/actor#cohost-invites/1",
 				GroupURI: "https://remote.example/users/wells", Target: peer, Norms: []string{"Speak from your own experience."}}}},

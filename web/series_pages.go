@@ -23,7 +23,13 @@ type pageEdition struct {
 	SynthesisURL             string
 	Cohosts                  []string
 	Gone                     bool // its consultation was deleted
+	// CohostStates says where each co-host of the edition stands: a
+	// catalogue key (cohost.state.…, or series.cohost_not_invited).
+	CohostStates []pageCohost
 }
+
+// pageCohost is a co-host as the series page lists it.
+type pageCohost struct{ Domain, State string }
 
 func (s *Server) seriesPages(r chi.Router) {
 	r.Get("/series/{slug}", s.seriesPage)
@@ -58,6 +64,10 @@ func (s *Server) seriesPage(w http.ResponseWriter, r *http.Request) {
 			if e.SynthesisID != nil {
 				pe.SynthesisURL = s.links.StatusURL(*e.Slug, *e.SynthesisID)
 			}
+			if pe.CohostStates, err = s.editionCohosts(r, *e.Slug, e.Cohosts); err != nil {
+				s.pageError(w, r, err)
+				return
+			}
 		}
 		editions = append(editions, pe)
 	}
@@ -79,6 +89,10 @@ func (s *Server) seriesPage(w http.ResponseWriter, r *http.Request) {
 		"Flash":        s.sessions.PopString(ctx, pageFlashKey),
 		"Error":        s.sessions.PopString(ctx, pageErrorKey),
 		"Interact":     &interactForm{URI: s.links.Actor(se.Slug)},
+	}
+	if data["Untrusted"], err = s.untrustedCohosts(r, se.Cohosts); err != nil {
+		s.pageError(w, r, err)
+		return
 	}
 	if m != nil {
 		data["Viewer"] = m
