@@ -126,7 +126,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	scenarios := fs.String("scenarios", "inbox,fanout,read,soak,actor", "scenarios to run, comma-separated")
 	jsonOut := fs.String("json", "", "write the JSON report to this file")
 	cpuProfile := fs.String("cpuprofile", "", "write the tool's own CPU profile to this file")
-	fs.StringVar(&c.ProfileDir, "server-profile", "", "record CPU profiles of serve during the inbox, fanout and read scenarios into this directory, with Linux perf")
+	fs.StringVar(&c.ProfileDir, "server-profile", "", "record CPU profiles of serve during the inbox, fanout, read and actor scenarios into this directory, with Linux perf")
 	fs.IntVar(&c.InboxServers, "inbox-servers", c.InboxServers, "inbox: simulated servers sending")
 	fs.IntVar(&c.InboxActivities, "inbox-activities", c.InboxActivities, "inbox: activities sent in all")
 	fs.IntVar(&c.InboxActors, "inbox-actors", c.InboxActors, "inbox: actors per server")

@@ -277,6 +277,7 @@ func runActor(ctx context.Context, c *config) (*ActorResult, error) {
 	}
 	c.logf("actor: %d clients for %v", c.ActorClients, c.ActorDuration)
 	rec := newRecorder()
+	stopProfile := c.profileServe(inst, "actor")
 	var wg sync.WaitGroup
 	start := time.Now()
 	stop := start.Add(c.ActorDuration)
@@ -296,6 +297,7 @@ func runActor(ctx context.Context, c *config) (*ActorResult, error) {
 		})
 	}
 	wg.Wait()
+	stopProfile()
 	res := &ActorResult{Clients: c.ActorClients}
 	res.Name, res.Path = "signed GET of an actor", "/users/facilitator"
 	res.Requests, res.Errors, res.FirstError = len(rec.lat), rec.errors, rec.first
