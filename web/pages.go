@@ -181,10 +181,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	l, lang := s.pages.localizer(r)
-	t, err := set.Clone()
-	if err == nil {
-		t = t.Funcs(template.FuncMap{"t": newPageWords(l).t, "when": newDateWriter(l).write})
-	}
 	if data == nil {
 		data = map[string]any{}
 	}
@@ -209,9 +205,19 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if v, ok := data["Viewer"].(*roundtable.Member); ok && v != nil {
 		data["Unread"] = s.unreadNotifications(r, v)
 	}
+	key, keep := pageDigest(name, lang, status, data)
+	var kept *renderedPage
+	if keep {
+		kept = s.rendered.get(key)
+	}
 	var buf bytes.Buffer
-	if err == nil {
-		err = t.ExecuteTemplate(&buf, "layout", data)
+	var err error
+	if kept == nil {
+		var t *template.Template
+		if t, err = set.Clone(); err == nil {
+			t = t.Funcs(template.FuncMap{"t": newPageWords(l).t, "when": newDateWriter(l).write})
+			err = t.ExecuteTemplate(&buf, "layout", data)
+		}
 	}
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "render page", "name", name, "err", err)
@@ -236,6 +242,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		// Kept by the reader's browser only, and asked about again each
 		// time: unchanged, it is not sent again.
 		w.Header().Set("Cache-Control", "private, no-cache")
+		if keep {
+			if kept == nil {
+				kept = s.rendered.put(key, buf.Bytes())
+			}
+			kept.serve(w, r)
+			return
+		}
 		serveValidated(w, r, buf.Bytes())
 		return
 	}

@@ -62,6 +62,7 @@ type Server struct {
 	m        serverMetrics
 	pages    *pages
 	hub      *hub
+	rendered renderedPages
 }
 
 type serverMetrics struct {
