@@ -102,14 +102,14 @@ func (f *Federator) actorDocument(a *roundtable.Actor, acc *roundtable.Account, 
 // localActor returns the local actor called username, or nil after
 // answering 404 (or 410 for nothing) itself.
 func (f *Federator) localActor(w http.ResponseWriter, r *http.Request, username string) (*roundtable.Actor, *roundtable.Account) {
-	acc, err := f.store.AccountByAcct(r.Context(), username, f.links.Domain())
-	if err == nil && acc.Local() && acc.Username != roundtable.InstanceActorName {
-		if gone, err := f.store.AccountDeleted(r.Context(), acc.ID); err == nil && gone {
-			writeActivity(w, http.StatusGone, map[string]string{"error": "deleted"})
-			return nil, nil
-		}
-		a, err := f.store.ActorByAccountID(r.Context(), acc.ID)
-		if err == nil {
+	name, domain, remote := strings.Cut(strings.TrimPrefix(strings.TrimSpace(username), "@"), "@")
+	if !remote || strings.EqualFold(domain, f.links.Domain()) {
+		acc, a, gone, err := f.store.LocalActor(r.Context(), name)
+		if err == nil && acc.Username != roundtable.InstanceActorName {
+			if gone {
+				writeActivity(w, http.StatusGone, map[string]string{"error": "deleted"})
+				return nil, nil
+			}
 			return a, acc
 		}
 	}
@@ -144,7 +144,7 @@ func (f *Federator) serveActor(w http.ResponseWriter, r *http.Request) {
 		f.serverError(w, r, err)
 		return
 	}
-	writeActivity(w, http.StatusOK, doc)
+	writeActivityCompressed(w, r, http.StatusOK, doc)
 }
 
 // serveInstanceActor serves the instance's own actor, always unsigned: other
