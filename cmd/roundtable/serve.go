@@ -239,6 +239,10 @@ func shutdown(ctx context.Context, srv *http.Server, jobs *river.Client[pgx.Tx],
 	wg.Wait()
 }
 
+// federationWorkers is how many federation jobs (deliveries, inbound
+// activities, fetches) a worker process runs at once.
+const federationWorkers = 100
+
 // newJobs returns the job queue client. With work set it has the domain's
 // and federation's workers, the periodic jobs and the queues they run on;
 // without, it only inserts jobs.
@@ -260,8 +264,12 @@ func newJobs(pool *pgxpool.Pool, store *roundtable.Store, fed *federation.Federa
 	}
 	if work {
 		cfg.Queues = map[string]river.QueueConfig{
-			river.QueueDefault:         {MaxWorkers: 10},
-			federation.QueueFederation: {MaxWorkers: 30},
+			river.QueueDefault: {MaxWorkers: 10},
+			// Deliveries mostly wait on other servers, so many run at
+			// once. The queue fetches at most MaxWorkers jobs every
+			// FetchCooldown: with River's 100 ms and 30 workers that
+			// capped deliveries near 300/s, well under what signing allows.
+			federation.QueueFederation: {MaxWorkers: federationWorkers, FetchCooldown: 10 * time.Millisecond},
 		}
 		cfg.PeriodicJobs = append(roundtable.PeriodicJobs(), federation.PeriodicJobs()...)
 	}
