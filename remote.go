@@ -315,17 +315,23 @@ func (s *Store) saveRemoteStatus(ctx context.Context, author *Account, rs Remote
 				return err
 			}
 		}
-		if st.InReplyToID != nil {
-			if _, err := tx.Exec(ctx, `UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $1`, *st.InReplyToID); err != nil {
-				return err
-			}
-		}
 		_, err = tx.Exec(ctx, `UPDATE accounts SET statuses_count = statuses_count + 1,
 			last_status_at = greatest(last_status_at, $2) WHERE id = $1`, author.ID, st.CreatedAt)
 		if err != nil {
 			return err
 		}
-		return s.remoteContribution(ctx, tx, author, st, &rs, &refusedBy)
+		if err := s.remoteContribution(ctx, tx, author, st, &rs, &refusedBy); err != nil {
+			return err
+		}
+		// The parent's count comes last: every reply to a consultation
+		// locks its opening status's row, and holding that lock only
+		// until the commit lets replies be stored side by side.
+		if st.InReplyToID != nil {
+			if _, err := tx.Exec(ctx, `UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $1`, *st.InReplyToID); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	var refusal *Refusal
 	if errors.As(err, &refusal) && replyRefusedBy != "" {
