@@ -516,6 +516,9 @@ func TestAttackContent(t *testing.T) {
 		n := mentionNote(fmt.Sprintf("%s/notes/%d", fake.base, i), mallory, aliceURI, h.html+` <a href="`+a.srv.base+`/tags/attack" rel="tag">#attack</a>`)
 		n["tag"] = append(n["tag"].([]any), map[string]any{"type": "Hashtag", "name": "#attack", "href": a.srv.base + "/tags/attack"})
 		n["summary"] = h.html
+		// A second apart, so the pages (20 posts to a page, newest first)
+		// list the same ones each time: all but the first.
+		n["published"] = time.Now().UTC().Add(time.Duration(i-len(hostile)) * time.Second).Format(time.RFC3339)
 		n["url"] = "javascript:alert('XSS')"
 		n["attachment"] = []any{map[string]any{"type": "Document", "mediaType": "image/png", "url": "javascript:alert('XSS')", "name": h.html}}
 		uris[h.name] = n["id"].(string)
