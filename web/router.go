@@ -101,6 +101,7 @@ func (s *Server) routes() chi.Router {
 		s.settingsPages(r)
 		s.facilitatorPages(r)
 		s.facilitatorModerationPages(r)
+		s.threadRemovalPages(r)
 		s.participationPages(r)
 		s.seriesPages(r)
 		s.cohostPages(r)

@@ -41,8 +41,10 @@ type pageContribution struct {
 	Current bool
 	// What the viewer may do with it, and the page its forms return to.
 	SignedIn, CanLike, CanReply bool
-	Back                        string
-	Replies                     []*pageContribution
+	// CanRemove is true when the viewer facilitates its consultation.
+	CanRemove bool
+	Back      string
+	Replies   []*pageContribution
 }
 
 // pagePoll is a poll as the thread page shows it.
@@ -166,6 +168,7 @@ func (s *Server) threadView(ctx context.Context, st *roundtable.Status, m *round
 		n := s.pageContribution(x, m, tv.MayLike)
 		n.Current = x.ID == st.ID
 		n.CanReply, n.Back = tv.MayReply, back
+		n.CanRemove = mayRemoveFromThread(c, m, x)
 		nodes[x.ID] = n
 		if x.InReplyToID != nil {
 			if p, ok := nodes[*x.InReplyToID]; ok {
