@@ -1,17 +1,14 @@
 package web
 
 import (
-	"bytes"
-	"compress/flate"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/roundtable-fed/roundtable"
+	"github.com/roundtable-fed/roundtable/internal/gzipped"
 )
 
 // Rendered pages for readers who are not signed in. A long thread's page
@@ -101,32 +98,9 @@ func (c *renderedPages) put(key [32]byte, body []byte) *renderedPage {
 // gzip returns the page compressed, compressing it the first time.
 func (p *renderedPage) gzip() []byte {
 	p.gzipOnce.Do(func() {
-		var buf bytes.Buffer
-		zw, err := gzip.NewWriterLevel(&buf, flate.DefaultCompression)
-		if err != nil {
-			return
-		}
-		if _, err := zw.Write(p.body); err != nil {
-			return
-		}
-		if zw.Close() == nil {
-			p.gzipped = buf.Bytes()
-		}
+		p.gzipped, _ = gzipped.Compress(p.body)
 	})
 	return p.gzipped
-}
-
-// acceptsGzip reports whether the client takes gzip.
-func acceptsGzip(r *http.Request) bool {
-	for _, v := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(v), ";")
-		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
-			continue
-		}
-		q := strings.ReplaceAll(params, " ", "")
-		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
-	}
-	return false
 }
 
 // serve answers as serveValidated does, with the page's bytes compressed
@@ -140,7 +114,7 @@ func (p *renderedPage) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := p.body
-	if acceptsGzip(r) {
+	if gzipped.Accepts(r) {
 		if gz := p.gzip(); gz != nil {
 			body = gz
 			w.Header().Set("Content-Encoding", "gzip")
