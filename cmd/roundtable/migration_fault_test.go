@@ -50,6 +50,10 @@ func TestFaultKillDuringMigration(t *testing.T) {
 	killedAt := int64(-1)
 	for attempt := 0; attempt < 10 && killedAt < 0; attempt++ {
 		name := fmt.Sprintf("rt_migrate_kill_%d_%d", os.Getpid(), attempt)
+		// One left by an earlier run that was itself killed goes first.
+		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 			t.Fatal(err)
 		}

@@ -161,6 +161,12 @@ func (b *Browser) Text(sel string) string {
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Text(sel))
+	// A page that replaces its document while it is read (a redirect
+	// landing) loses the node found: read the new one.
+	for try := 0; try < 5 && err != nil && strings.Contains(err.Error(), "No node with given id found"); try++ {
+		time.Sleep(100 * time.Millisecond)
+		s, err = chromedp.Run(ctx, chromedp.Text(sel))
+	}
 	if err != nil {
 		b.t.Fatalf("text of %s: %v", sel, err)
 	}
